@@ -1,0 +1,76 @@
+/**
+ * The one error family of runner-features. Every failure a user can cause or meet carries a stable
+ * UPPER_SNAKE `code` (listed in docs/errors.md), says what went wrong, where (`where`: a file:line,
+ * a flag, a `feature@spec`) and what to do next (`hint`). Commands render it as text or, with
+ * `--json`, as the object from {@link RunnerError.toJSON}.
+ */
+export const ERROR_CODES = [
+  'ARCHIVE_UNSAFE',
+  'ARCHIVE_UNSUPPORTED',
+  'BIN_CONFLICT',
+  'CHECKSUM_MISMATCH',
+  'CHECKSUM_MISSING',
+  'DOWNLOAD_FAILED',
+  'INSTALL_LOCKED',
+  'INVALID_ARGUMENT',
+  'INVALID_MIRROR',
+  'INVALID_SPEC',
+  'MIRROR_ESCAPE',
+  'NOT_INSTALLED',
+  'PLUGIN_INVALID',
+  'PLUGIN_INSTALL_FAILED',
+  'SMOKE_TEST_FAILED',
+  'STATE_CORRUPT',
+  'UNKNOWN_FEATURE',
+  'UNSUPPORTED_PLATFORM',
+  'UPSTREAM_FORMAT',
+  'VERSION_NOT_FOUND',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface RunnerErrorOptions {
+  /** Where the bad input came from: `--mirror`, `nodejs@99`, `.github/runner-config.yml:4`. */
+  where?: string
+  /** What the user can do next; printed as `hint: …`. */
+  hint?: string
+  cause?: unknown
+  /** Machine-readable extras for `--json` (never credentials). */
+  details?: Record<string, unknown>
+}
+
+export class RunnerError extends Error {
+  readonly code: ErrorCode
+  readonly where?: string
+  readonly hint?: string
+  readonly details?: Record<string, unknown>
+
+  constructor(code: ErrorCode, message: string, options: RunnerErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'RunnerError'
+    this.code = code
+    this.where = options.where
+    this.hint = options.hint
+    this.details = options.details
+  }
+
+  /** The `--json` shape: `{error: {code, message, where?, hint?, details?}}`. */
+  toJSON(): { error: { code: ErrorCode; message: string; where?: string; hint?: string; details?: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, where: this.where, hint: this.hint, details: this.details } }
+  }
+
+  /** Human form: `error CODE: where: message` then `  hint: …`. */
+  render(): string {
+    const head = `error ${this.code}: ${this.where ? `${this.where}: ` : ''}${this.message}`
+    return this.hint ? `${head}\n  hint: ${this.hint}` : head
+  }
+}
+
+export function isRunnerError(value: unknown): value is RunnerError {
+  return value instanceof RunnerError || (typeof value === 'object' && value !== null && (value as { name?: string }).name === 'RunnerError')
+}
+
+/** Removes `user:password@` from URLs so credentials never reach a message or a log line. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@')
+}

@@ -1,0 +1,90 @@
+import type { Arch, DistroFamily, Libc, Platform } from './platform.js'
+import type { RemoteVersion } from './version-spec.js'
+import type { FeatureContext } from './context.js'
+
+/**
+ * What a plugin declares about itself without running any code. It lives in the plugin's
+ * package.json under `runner.feature`, so `runner features list` can show every plugin by reading
+ * JSON, never importing plugin code: listing cost stays flat as plugins are added.
+ */
+export interface FeatureManifest {
+  /** `nodejs`, `terraform`: what users type before `@`. */
+  id: string
+  description: string
+  /**
+   * The `@actions/tool-cache` tool name the install lands under: `<root>/<toolName>/<semver>/<arch>/`.
+   * Part of the contract with setup-* actions (`node`, `Python`, `go`, `Java_Temurin-Hotspot_jdk`).
+   */
+  toolName: string
+  /** The spec a bare `runner features install <id>` uses (`lts`, `latest`). */
+  defaultVersion: string
+  /** Canonical upstream base URL; a mirror replaces exactly this prefix. Ends with `/`. */
+  upstream: string
+  homepage?: string
+  platforms: PlatformSupport[]
+}
+
+/** One supported combination family: all listed arches × libcs on the listed distro families. */
+export interface PlatformSupport {
+  os: 'linux'
+  arch: Arch[]
+  libc: Libc[]
+  /** Distro families this works on; absent = any (a static binary). */
+  families?: DistroFamily[]
+}
+
+export type ArchiveKind = 'tar.gz' | 'tar.xz' | 'zip' | 'file'
+
+/** A downloadable, checksummed artifact. Plugins declare it; core fetches, verifies and extracts. */
+export interface Artifact {
+  /** Canonical upstream URL. Core applies any mirror at fetch time; the lockfile keeps this one. */
+  url: string
+  /** Lower-case hex sha256. Mandatory: without it core refuses (`CHECKSUM_MISSING`). */
+  sha256: string
+  /** Where the checksum came from (`SHASUMS256.txt`), shown in errors. */
+  checksumSource: string
+  size?: number
+  archive: ArchiveKind
+  /** Leading path components to drop, like `tar --strip-components` (1 for `node-v20.11.1-linux-x64/`). */
+  strip: number
+  /** For `archive: 'file'`: the name the single file gets inside the install dir (mode 0755). */
+  fileName?: string
+}
+
+/**
+ * Runs after extraction, in the staging directory, before the atomic rename. `command[0]` is relative
+ * to the install dir. `expect` must appear in stdout+stderr; `{{version}}` is the resolved version.
+ */
+export interface SmokeTest {
+  command: string[]
+  expect: string
+}
+
+/**
+ * A feature plugin's runtime half. Mostly data; the two functions only compute from what the
+ * context hands them (HTTP through `ctx.http`). Core owns caching, retries, mirrors, verification,
+ * extraction, atomic install and state.
+ */
+export interface Feature extends FeatureManifest {
+  /** Executables relative to the install dir, linked into the bin dir; the first is required. */
+  bins: string[]
+  smokeTest: SmokeTest
+  /** Every version upstream offers (any order); core sorts and resolves specs. */
+  listVersions(ctx: FeatureContext): Promise<RemoteVersion[]>
+  /** The artifact for one version on one platform, checksum included. */
+  artifact(version: RemoteVersion, platform: Pick<Platform, 'os' | 'arch' | 'libc'>, ctx: FeatureContext): Promise<Artifact>
+  /** Extra variables written to `GITHUB_ENV` after install, computed from the install dir. */
+  env?(installDir: string, version: string): Record<string, string>
+}
+
+/** Where a feature's code and metadata came from. */
+export interface PluginRef {
+  /** npm package name, e.g. `@runner-features/nodejs`. */
+  name: string
+  version: string
+  /** Absolute package directory. */
+  dir: string
+  /** `bundled` ships with the CLI; `user` was added with `runner plugins install`. */
+  origin: 'bundled' | 'user'
+  manifest: FeatureManifest
+}

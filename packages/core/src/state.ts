@@ -1,0 +1,95 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { RunnerError } from './errors.js'
+import { withFileLock } from './file-lock.js'
+
+/** One installed feature version, as `runner features list` reports it. */
+export interface InstalledRecord {
+  id: string
+  toolName: string
+  version: string
+  arch: string
+  /** The install dir: `<root>/<toolName>/<version>/<arch>`. */
+  path: string
+  /** Canonical upstream URL of the artifact (never the mirror, never credentials). */
+  sourceUrl: string
+  sha256: string
+  size: number
+  plugin: { name: string; version: string }
+  /** Absolute paths of bin links this install created. */
+  links: string[]
+  installedAt: string
+}
+
+export interface InstalledState {
+  schemaVersion: 1
+  installs: InstalledRecord[]
+}
+
+const EMPTY: InstalledState = { schemaVersion: 1, installs: [] }
+
+function isRecord(x: unknown): x is InstalledRecord {
+  const r = x as InstalledRecord
+  return (
+    typeof r === 'object' && r !== null &&
+    typeof r.id === 'string' && typeof r.toolName === 'string' && typeof r.version === 'string' &&
+    typeof r.arch === 'string' && typeof r.path === 'string' && typeof r.sha256 === 'string' &&
+    Array.isArray(r.links) && typeof r.plugin?.name === 'string'
+  )
+}
+
+/**
+ * Reads the state manifest; a missing file is an empty state. A file that exists but cannot be
+ * understood is an error (`STATE_CORRUPT`) and is never overwritten, so no state is lost.
+ * (Checked by hand rather than with zod: this runs on the `list` and no-op hot paths.)
+ */
+export async function readState(file: string): Promise<InstalledState> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY, installs: [] }
+    throw err
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw corrupt(file, 'it is not valid JSON', err)
+  }
+  const state = parsed as InstalledState
+  if (state?.schemaVersion !== 1 || !Array.isArray(state.installs)) throw corrupt(file, 'schemaVersion 1 with an installs array was expected')
+  const bad = state.installs.findIndex((r) => !isRecord(r))
+  if (bad !== -1) throw corrupt(file, `installs[${bad}] is missing fields`)
+  return state
+}
+
+function corrupt(file: string, why: string, cause?: unknown): RunnerError {
+  return new RunnerError('STATE_CORRUPT', `the installed-state manifest cannot be read: ${why}`, {
+    where: file,
+    hint: 'it was left untouched; restore it from a backup or move it aside (installed tools stay in place and re-installs will re-record them)',
+    cause,
+  })
+}
+
+/** Applies `change` under the state lock and writes atomically (temp file + rename). */
+export async function updateState(file: string, change: (state: InstalledState) => InstalledState): Promise<InstalledState> {
+  await mkdir(dirname(file), { recursive: true })
+  return withFileLock(`${file}.lock`, async () => {
+    const next = change(await readState(file))
+    next.installs.sort((a, b) => a.id.localeCompare(b.id) || a.version.localeCompare(b.version, 'en', { numeric: true }) || a.arch.localeCompare(b.arch))
+    const tmp = `${file}.${process.pid}.tmp`
+    await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`)
+    await rename(tmp, file)
+    return next
+  }, { timeoutMs: 60_000, what: 'the installed-state manifest' })
+}
+
+/** Same id+version+arch replaces the old record. */
+export function withRecord(state: InstalledState, record: InstalledRecord): InstalledState {
+  return { ...state, installs: [...state.installs.filter((r) => !sameInstall(r, record)), record] }
+}
+
+export function sameInstall(a: Pick<InstalledRecord, 'id' | 'version' | 'arch'>, b: Pick<InstalledRecord, 'id' | 'version' | 'arch'>): boolean {
+  return a.id === b.id && a.version === b.version && a.arch === b.arch
+}

@@ -1,0 +1,6 @@
+export type {
+  Arch, Artifact, ArchiveKind, Feature, FeatureContext, FeatureManifest, HttpClient, Libc, Platform, PlatformSupport, RemoteVersion, SmokeTest,
+} from '@runner-features/core'
+export { RunnerError } from '@runner-features/core'
+export { defineFeature } from './define-feature.js'
+export { parseChecksumFile, checksumFor } from './checksums.js'
