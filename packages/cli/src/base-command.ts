@@ -1,0 +1,29 @@
+import { Command, Flags } from '@oclif/core'
+import type { Logger } from '@runner-features/core'
+import { printError } from './output.js'
+
+/** Shared behaviour: `--json`, and every error printed as `error CODE: … / hint: …` (or JSON) with exit 1. */
+export abstract class RunnerCommand extends Command {
+  static enableJsonFlag = true
+
+  protected logger: Logger = {
+    info: (m) => process.stderr.write(`${m}\n`),
+    warn: (m) => process.stderr.write(`warning: ${m}\n`),
+    debug: (m) => (process.env.RUNNER_FEATURES_DEBUG ? process.stderr.write(`debug: ${m}\n`) : undefined),
+  }
+
+  protected async catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
+    // oclif's own exits (--help, exit()) pass through untouched.
+    if (err.oclif?.exit !== undefined && err.code === 'EEXIT') throw err
+    process.exitCode = printError(err, this.jsonEnabled())
+  }
+}
+
+export const mirrorFlag = Flags.string({
+  description: 'Replace a feature\'s upstream base URL: <id>=<url> (repeatable). Env: RUNNER_FEATURES_MIRROR_<ID>.',
+  multiple: true,
+  default: [],
+  helpValue: '<id>=<url>',
+})
+
+export const refreshFlag = Flags.boolean({ description: 'Ignore cached upstream indexes and installed versions when resolving.', default: false })

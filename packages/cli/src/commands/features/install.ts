@@ -1,0 +1,58 @@
+import { Args, Flags } from '@oclif/core'
+import { RunnerError, parseMirrorFlags } from '@runner-features/core'
+import { availableParallelism } from 'node:os'
+import { RunnerCommand, mirrorFlag, refreshFlag } from '../../base-command.js'
+import { installFeatures } from '../../ops/install.js'
+import { printInstallReport, type InstallReport } from '../../ops/install-report.js'
+import { createProgress } from '../../progress.js'
+import { createRuntime } from '../../runtime.js'
+
+export default class FeaturesInstall extends RunnerCommand {
+  static summary = 'Install features (tools) into the Actions tool cache and link their executables.'
+  static description = `Each argument is <id>[@<spec>]. Specs: an exact version (20.11.1), a prefix (20, 20.11 — 20 never matches 2.x or 200.x), a semver range (^20.5, ~1.5, ">=1.4 <1.6"), latest, lts, lts/<codename>, lts/-1. A bare id installs the plugin's default.
+Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.complete marker that actions/setup-* look for; executables are linked into the bin dir. Every download is checked against the upstream's sha256; an install is staged, smoke-tested and renamed into place, so nothing half-installed is ever visible. Re-running an install of an installed version makes no network request.`
+
+  static examples = [
+    '<%= config.bin %> features install nodejs@20 terraform@1.5.0',
+    '<%= config.bin %> features install nodejs@lts/iron --dry-run',
+    '<%= config.bin %> features install terraform@~1.5 --mirror terraform=https://artifacts.example.com/hashicorp/',
+  ]
+
+  static strict = false
+  static args = { features: Args.string({ description: 'features to install: <id>[@<version spec>]', required: false }) }
+
+  static flags = {
+    'dry-run': Flags.boolean({ description: 'Resolve versions and artifacts (URL, sha256) and print the plan without downloading.', default: false }),
+    mirror: mirrorFlag,
+    'bin-dir': Flags.string({ description: 'Where to link executables. Env: RUNNER_FEATURES_BIN_DIR. Default /usr/local/bin as root, else ~/.local/bin.' }),
+    link: Flags.boolean({ description: 'Link executables into the bin dir.', default: true, allowNo: true }),
+    jobs: Flags.integer({ description: 'Features installed in parallel (default: CPU count).', min: 1 }),
+    refresh: refreshFlag,
+  }
+
+  async run(): Promise<InstallReport> {
+    const { argv, flags } = await this.parse(FeaturesInstall)
+    const specs = argv as string[]
+    if (specs.length === 0) {
+      throw new RunnerError('INVALID_ARGUMENT', 'no features given', { where: 'arguments', hint: 'e.g. runner features install nodejs@20 terraform@1.5.0; see runner features list for what is available' })
+    }
+    const rt = createRuntime(flags)
+    const progress = createProgress()
+    const controller = new AbortController()
+    process.once('SIGINT', () => controller.abort(new Error('interrupted')))
+    const report = await installFeatures(rt, {
+      specs, mirrors: parseMirrorFlags(flags.mirror), dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs ?? availableParallelism(),
+      logger: this.logger, signal: controller.signal, refresh: flags.refresh,
+      onStart: (id, version, from) => progress.start(id, version, from),
+      onProgress: (id, p) => progress.update(id, p),
+    })
+    progress.done()
+    const failed = report.results.filter((r) => r.status === 'failed')
+    if (!this.jsonEnabled()) {
+      printInstallReport(report, false)
+      for (const f of failed) process.stderr.write(`${new RunnerError(f.error!.code as never, f.error!.message, { where: f.error!.where, hint: f.error!.hint }).render()}\n`)
+    }
+    if (failed.length) process.exitCode = 1
+    return report
+  }
+}

@@ -1,0 +1,27 @@
+import { RunnerError, isRunnerError, redactUrl } from '@runner-features/core'
+
+/** Prints an error the one way users see errors: `error CODE: where: what` + `hint:`; or JSON. */
+export function printError(err: unknown, json: boolean): number {
+  const e: RunnerError = isRunnerError(err)
+    ? err
+    : new RunnerError('INVALID_ARGUMENT', redactUrl((err as Error)?.message ?? String(err)), { hint: 'run with --help for usage' })
+  if (json) process.stdout.write(`${JSON.stringify(e.toJSON(), null, 2)}\n`)
+  else process.stderr.write(`${e.render()}\n`)
+  return 1
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 ** 2).toFixed(1)} MB`
+}
+
+/** Column-aligned text table (no dependency: the fast path prints with it). */
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n')
+}

@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url'
+import { binDir, cacheDir, discoverPlugins, pluginDirs, stateFile, toolCacheRoot, type Discovery, type Env } from '@runner-features/core'
+
+/** Paths and switches for one CLI run, from flags and the environment (pure apart from `process`). */
+export interface Runtime {
+  env: Env
+  uid: number
+  toolCacheRoot: string
+  binDir: string
+  cacheDir: string
+  stateFile: string
+  pluginDirs: string[]
+  /** The CLI's own package.json: its `oclif.plugins` names the bundled feature plugins. */
+  cliPackageJson: string
+}
+
+export interface RuntimeFlags {
+  'bin-dir'?: string
+}
+
+export function createRuntime(flags: RuntimeFlags = {}, env: Env = process.env): Runtime {
+  const uid = process.getuid?.() ?? 1000
+  return {
+    env,
+    uid,
+    toolCacheRoot: toolCacheRoot(env),
+    binDir: binDir(env, uid, flags['bin-dir']),
+    cacheDir: cacheDir(env),
+    stateFile: stateFile(env),
+    pluginDirs: pluginDirs(env, uid),
+    cliPackageJson: fileURLToPath(new URL('../package.json', import.meta.url)),
+  }
+}
+
+export function discover(rt: Runtime): Promise<Discovery> {
+  return discoverPlugins({ cliPackageJson: rt.cliPackageJson, pluginDirs: rt.pluginDirs })
+}

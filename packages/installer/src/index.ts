@@ -1,0 +1,7 @@
+export * from './http.js'
+export * from './fetch-verified.js'
+export * from './toolcache.js'
+export * from './install-feature.js'
+export * from './platform-detect.js'
+export * from './feature-context.js'
+export * from './extract/index.js'

@@ -1,0 +1,80 @@
+import { appendFile, lstat, mkdir, readlink, rm, symlink, rename } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { RunnerError } from '@runner-features/core'
+
+/**
+ * `@actions/tool-cache` layout: `<root>/<tool>/<full semver>/<arch>/` plus the empty sibling marker
+ * `<arch>.complete`. `find()` only returns a version whose marker exists, and only scans directory
+ * names that are valid semver — so we always write the full version (`1.22.0`, never `1.22`).
+ */
+export interface ToolCacheEntry {
+  /** `<root>/<tool>/<version>` */
+  versionDir: string
+  /** `<root>/<tool>/<version>/<arch>` */
+  installDir: string
+  /** `<root>/<tool>/<version>/<arch>.complete` */
+  marker: string
+  /** Per-install lock file next to the marker. */
+  lock: string
+}
+
+export function toolCacheEntry(root: string, tool: string, version: string, arch: string): ToolCacheEntry {
+  const versionDir = join(root, tool, version)
+  return { versionDir, installDir: join(versionDir, arch), marker: join(versionDir, `${arch}.complete`), lock: join(versionDir, `${arch}.lock`) }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(() => true, () => false)
+}
+
+/** Complete = the marker and the directory both exist (what `tc.find` checks). */
+export async function isComplete(entry: ToolCacheEntry): Promise<boolean> {
+  return (await exists(entry.marker)) && (await exists(entry.installDir))
+}
+
+/**
+ * Links `bins` (relative to installDir) into binDir. An existing link that points into the tool
+ * cache is replaced (switching versions); anything else there is somebody else's file and is
+ * refused with `BIN_CONFLICT` rather than clobbered. Links are swapped atomically (temp + rename).
+ */
+export async function linkBins(installDir: string, bins: readonly string[], binDir: string, toolCacheRoot: string): Promise<string[]> {
+  await mkdir(binDir, { recursive: true })
+  const linked: string[] = []
+  for (const rel of bins) {
+    const target = join(installDir, rel)
+    if (!(await exists(target))) continue
+    const link = join(binDir, basename(rel))
+    const current = await readlink(link).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err.code === 'EINVAL' ? 'not-a-link' : Promise.reject(err)))
+    if (current === 'not-a-link' || (current !== null && !resolve(binDir, current).startsWith(resolve(toolCacheRoot) + '/'))) {
+      throw new RunnerError('BIN_CONFLICT', `${link} already exists and was not created by runner-features`, {
+        where: link,
+        hint: 'choose another directory with --bin-dir (or RUNNER_FEATURES_BIN_DIR), or remove that file',
+      })
+    }
+    if (current !== target) {
+      const tmp = `${link}.runner-features-${process.pid}`
+      await rm(tmp, { force: true })
+      await symlink(target, tmp)
+      await rename(tmp, link)
+    }
+    linked.push(link)
+  }
+  return linked
+}
+
+/** Removes the links that point into `installDir`; leaves everything else alone. */
+export async function unlinkBins(links: readonly string[], installDir: string): Promise<void> {
+  for (const link of links) {
+    const current = await readlink(link).catch(() => null)
+    if (current && resolve(dirname(link), current).startsWith(installDir + '/')) await rm(link, { force: true })
+  }
+}
+
+/** Appends to the files named by `GITHUB_PATH` / `GITHUB_ENV` when the runner set them. */
+export async function exportToJob(env: Record<string, string | undefined>, pathDirs: readonly string[], vars: Record<string, string>): Promise<void> {
+  if (env.GITHUB_PATH && pathDirs.length) await appendFile(env.GITHUB_PATH, pathDirs.map((d) => `${d}\n`).join(''))
+  const entries = Object.entries(vars)
+  if (env.GITHUB_ENV && entries.length) {
+    await appendFile(env.GITHUB_ENV, entries.map(([k, v]) => (v.includes('\n') ? `${k}<<RUNNER_FEATURES_EOF\n${v}\nRUNNER_FEATURES_EOF\n` : `${k}=${v}\n`)).join(''))
+  }
+}

@@ -1,0 +1,31 @@
+import { checksumFor, defineFeature, parseChecksumFile, type RemoteVersion } from '@runner-features/kit'
+import pkg from '../package.json' with { type: 'json' }
+import { nodeIndexSchema } from './schema.js'
+
+const manifest = pkg.runner.feature
+
+/**
+ * Node.js from nodejs.org/dist. Versions and LTS codenames come from `index.json` (its own `lts`
+ * field, never a hard-coded table); checksums from `v<V>/SHASUMS256.txt`. Archives are
+ * `node-v<V>-linux-<arch>.tar.gz` with one top directory, installed as the tool-cache tool `node`
+ * so actions/setup-node finds `node/<V>/<arch>/bin/node` without downloading.
+ */
+export default defineFeature({
+  ...manifest,
+  platforms: [{ os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc'] }],
+  bins: ['bin/node', 'bin/npm', 'bin/npx', 'bin/corepack'],
+  smokeTest: { command: ['bin/node', '--version'], expect: 'v{{version}}' },
+
+  async listVersions(ctx): Promise<RemoteVersion[]> {
+    const index = await ctx.http.json(`${manifest.upstream}index.json`, nodeIndexSchema)
+    return index.map((entry) => ({ version: entry.version.replace(/^v/, ''), lts: entry.lts || false, date: entry.date }))
+  },
+
+  async artifact(version, platform, ctx) {
+    const dir = `${manifest.upstream}v${version.version}/`
+    const file = `node-v${version.version}-linux-${platform.arch}.tar.gz`
+    const sumsUrl = `${dir}SHASUMS256.txt`
+    const sums = parseChecksumFile(await ctx.http.text(sumsUrl), sumsUrl)
+    return { url: dir + file, sha256: checksumFor(sums, file, sumsUrl), checksumSource: sumsUrl, archive: 'tar.gz', strip: 1 }
+  },
+})
