@@ -7,7 +7,7 @@ import {
 } from '@runner-features/core'
 import { fetchVerifiedAndExtract, type Progress } from './fetch-verified.js'
 import type { FeatureHttp } from './http.js'
-import { exists, exportToJob, isComplete, linkBins, toolCacheEntry, unlinkBins } from './toolcache.js'
+import { assertLinkable, exists, exportToJob, isComplete, linkBins, toolCacheEntry, unlinkBins } from './toolcache.js'
 
 /** Everything an install needs besides the feature itself; built once per CLI run. */
 export interface InstallSettings {
@@ -51,6 +51,7 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
   const entry = toolCacheEntry(settings.toolCacheRoot, feature.toolName, version.version, platform.arch)
   if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')
 
+  if (settings.link !== false) await assertLinkable(feature.bins, settings.binDir, settings.toolCacheRoot)
   await mkdir(entry.versionDir, { recursive: true })
   return withFileLock(entry.lock, async () => {
     // Another process may have finished it while we waited for the lock.

@@ -44,13 +44,7 @@ export async function linkBins(installDir: string, bins: readonly string[], binD
     const target = join(installDir, rel)
     if (!(await exists(target))) continue
     const link = join(binDir, basename(rel))
-    const current = await readlink(link).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err.code === 'EINVAL' ? 'not-a-link' : Promise.reject(err)))
-    if (current === 'not-a-link' || (current !== null && !resolve(binDir, current).startsWith(resolve(toolCacheRoot) + '/'))) {
-      throw new RunnerError('BIN_CONFLICT', `${link} already exists and was not created by runner-features`, {
-        where: link,
-        hint: 'choose another directory with --bin-dir (or RUNNER_FEATURES_BIN_DIR), or remove that file',
-      })
-    }
+    const current = await ownedLinkTarget(link, toolCacheRoot)
     if (current !== target) {
       const tmp = `${link}.runner-features-${process.pid}`
       await rm(tmp, { force: true })
@@ -60,6 +54,23 @@ export async function linkBins(installDir: string, bins: readonly string[], binD
     linked.push(link)
   }
   return linked
+}
+
+/** The current target of a link we own, null when free; `BIN_CONFLICT` when someone else's file is there. */
+async function ownedLinkTarget(link: string, toolCacheRoot: string): Promise<string | null> {
+  const current = await readlink(link).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err.code === 'EINVAL' ? 'not-a-link' : Promise.reject(err)))
+  if (current === 'not-a-link' || (current !== null && !resolve(dirname(link), current).startsWith(resolve(toolCacheRoot) + '/'))) {
+    throw new RunnerError('BIN_CONFLICT', `${link} already exists and was not created by runner-features`, {
+      where: link,
+      hint: 'choose another directory with --bin-dir (or RUNNER_FEATURES_BIN_DIR), or remove that file',
+    })
+  }
+  return current
+}
+
+/** Checks before any download that every bin could be linked (so a conflict costs nothing). */
+export async function assertLinkable(bins: readonly string[], binDir: string, toolCacheRoot: string): Promise<void> {
+  for (const rel of bins) await ownedLinkTarget(join(binDir, basename(rel)), toolCacheRoot)
 }
 
 /** Removes the links that point into `installDir`; leaves everything else alone. */
