@@ -1,3 +1,3 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.mjs'
-export default defineConfig(packageBuild())
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/cli.ts'] }))

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { sandbox, type Sandbox } from './helpers.js'
+
+let b: Sandbox
+beforeAll(async () => { b = await sandbox() })
+afterAll(async () => b.cleanup())
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+
+test('--version prints name/version, platform and node like oclif', async () => {
+  const res = await b.runner(['--version'])
+  expect(res.exitCode).toBe(0)
+  expect(res.stdout).toBe(`@runner-features/cli/${pkg.version} linux-x64 node-${process.version}`)
+})
+
+test('--help lists the features and plugins topics; command help shows flags and examples', async () => {
+  const top = await b.runner(['--help'])
+  expect(top.exitCode, top.all).toBe(0)
+  expect(top.stdout).toMatch(/features/)
+  expect(top.stdout).toMatch(/plugins/)
+  const install = await b.runner(['features', 'install', '--help'])
+  expect(install.exitCode, install.all).toBe(0)
+  for (const flag of ['--dry-run', '--mirror', '--bin-dir', '--json', '--jobs']) expect(install.stdout).toContain(flag)
+  expect(install.stdout).toContain('runner features install nodejs@20 terraform@1.5.0')
+})
+
+test('features list works on an empty machine and shows bundled plugins with their versions', async () => {
+  const res = await b.runner(['features', 'list'])
+  expect(res.exitCode, res.all).toBe(0)
+  expect(res.stdout).toContain('Installed: none yet')
+  expect(res.stdout).toMatch(/nodejs\s+@runner-features\/nodejs\s+\d+\.\d+\.\d+\s+bundled/)
+  expect(res.stdout).toMatch(/terraform\s+@runner-features\/terraform\s+\d+\.\d+\.\d+\s+bundled/)
+})
+
+test('install with no arguments and unknown flags are coded errors', async () => {
+  const none = await b.runner(['features', 'install'])
+  expect(none.exitCode).toBe(1)
+  expect(none.stderr).toContain('error INVALID_ARGUMENT')
+  const json = await b.runner(['features', 'install', '--json'])
+  expect(JSON.parse(json.stdout).error.code).toBe('INVALID_ARGUMENT')
+  const badMirror = await b.runner(['features', 'install', 'nodejs@20', '--mirror', 'nodejs'])
+  expect(badMirror.stderr).toContain('error INVALID_MIRROR: --mirror')
+})
+
+test('a corrupt state manifest is reported with a hint and left alone', async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const c = await sandbox()
+  try {
+    await mkdir(join(c.toolCache, '.runner-features'), { recursive: true })
+    await writeFile(join(c.toolCache, '.runner-features', 'state.json'), 'not json')
+    const res = await c.runner(['features', 'list'])
+    expect(res.exitCode).toBe(1)
+    expect(res.stderr).toContain('error STATE_CORRUPT')
+    expect(res.stderr).toContain('hint:')
+    expect(readFileSync(join(c.toolCache, '.runner-features', 'state.json'), 'utf8')).toBe('not json')
+  } finally {
+    await c.cleanup()
+  }
+})

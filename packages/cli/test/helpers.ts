@@ -1,0 +1,62 @@
+import { execa } from 'execa'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The built CLI entry; end-to-end tests run it as a child process, as users do. */
+export const RUNNER_BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+
+/** What a CLI run produced, as plain strings. */
+export interface RunResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+  /** stdout and stderr interleaved, for assertion messages. */
+  all: string
+}
+
+export interface Sandbox {
+  dir: string
+  toolCache: string
+  binDir: string
+  cacheDir: string
+  env: Record<string, string>
+  runner(args: string[], opts?: { env?: Record<string, string> }): Promise<RunResult>
+  cleanup(): Promise<void>
+}
+
+/** A throwaway tool cache, bin dir, download cache and plugins dir, wired through the environment. */
+export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sandbox> {
+  const dir = await mkdtemp(join(tmpdir(), 'rf-e2e-'))
+  const env: Record<string, string> = {
+    RUNNER_TOOL_CACHE: join(dir, 'toolcache'),
+    RUNNER_FEATURES_BIN_DIR: join(dir, 'bin'),
+    RUNNER_FEATURES_CACHE_DIR: join(dir, 'cache'),
+    RUNNER_FEATURES_PLUGINS_DIR: join(dir, 'plugins'),
+    HOME: dir,
+    ...extraEnv,
+  }
+  return {
+    dir,
+    toolCache: env.RUNNER_TOOL_CACHE!,
+    binDir: env.RUNNER_FEATURES_BIN_DIR!,
+    cacheDir: env.RUNNER_FEATURES_CACHE_DIR!,
+    env,
+    runner: async (args, opts = {}) => {
+      const r = await execa(process.execPath, [RUNNER_BIN, ...args], { env: { ...cleanEnv(), ...env, ...opts.env }, extendEnv: false, reject: false, all: true })
+      return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) }
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+/** The parent environment minus anything that would point the CLI at real locations. */
+function cleanEnv(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k.startsWith('RUNNER_') || k.startsWith('GITHUB_') || k === 'AGENT_TOOLSDIRECTORY') continue
+    out[k] = v
+  }
+  return out
+}
