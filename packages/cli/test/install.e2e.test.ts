@@ -65,11 +65,13 @@ describe('runner features install', () => {
     const b = await box()
     expect((await b.runner(['features', 'install', 'nodejs@20', 'terraform@1.5.0'])).exitCode).toBe(0)
     server.resetRequests()
-    for (const args of [['nodejs@20', 'terraform@1.5.0'], ['nodejs@20', 'terraform@1.5.0', '--json'], [`nodejs@${nodeVersion}`]]) {
+    for (const args of [['nodejs@20', 'terraform@1.5.0'], [`nodejs@${nodeVersion}`, 'terraform@~1.5.0']]) {
       const again = await b.runner(['features', 'install', ...args])
       expect(again.exitCode, again.all).toBe(0)
-      expect(again.stdout).toContain('already installed')
+      expect(again.stdout.match(/already installed/g)).toHaveLength(2)
     }
+    const json = await b.runner(['features', 'install', 'nodejs@20', 'terraform@1.5.0', '--json'])
+    expect(JSON.parse(json.stdout)).toMatchObject({ requests: 0, results: [{ status: 'already-installed' }, { status: 'already-installed' }] })
     expect(server.requests).toEqual([])
   })
 

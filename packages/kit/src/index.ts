@@ -4,3 +4,4 @@ export type {
 export { RunnerError } from '@runner-features/core'
 export { defineFeature } from './define-feature.js'
 export { parseChecksumFile, checksumFor } from './checksums.js'
+export { fakeContext, contractProblems, artifactProblems } from './contract.js'

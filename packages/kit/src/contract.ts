@@ -1,0 +1,70 @@
+import type { Feature, FeatureContext, FeatureManifest, Platform, RemoteVersion } from '@runner-features/core'
+import { manifestProblem } from '@runner-features/core'
+
+/**
+ * A fake `FeatureContext` whose HTTP answers only the URLs in `responses` (pnpm's pattern: a
+ * `switch` on the URL that throws on anything unexpected), recording every request.
+ */
+export function fakeContext(responses: Record<string, string>, platform: Partial<Platform> = {}): FeatureContext & { requests: string[] } {
+  const requests: string[] = []
+  const text = async (url: string) => {
+    requests.push(url)
+    const body = responses[url]
+    if (body === undefined) throw new Error(`unexpected request: ${url}`)
+    return body
+  }
+  return {
+    requests,
+    platform: { os: 'linux', arch: 'x64', libc: 'glibc', distro: { id: 'ubuntu', versionId: '24.04', idLike: ['debian'], family: 'debian' }, ...platform },
+    http: {
+      text,
+      async json(url, schema) {
+        const value: unknown = JSON.parse(await text(url))
+        if (!schema) return value as never
+        const parsed = schema.safeParse(value)
+        if (!parsed.success) throw new Error(`UPSTREAM_FORMAT: ${parsed.error.message}`)
+        return parsed.data
+      },
+    },
+    exec: async () => {
+      throw new Error('plugins must not run processes in listVersions/artifact')
+    },
+    logger: { info() {}, warn() {}, debug() {} },
+    signal: new AbortController().signal,
+  }
+}
+
+/**
+ * The contract every feature plugin must keep, as plain checks returning problems (so any test
+ * runner can use it): metadata matches code, declarations are well-formed, and every URL stays
+ * under the declared upstream (so a mirror can serve it).
+ */
+export function contractProblems(feature: Feature, pkg: { name?: string; dependencies?: Record<string, string>; runner?: { feature?: FeatureManifest } }): string[] {
+  const problems: string[] = []
+  const manifestIssue = manifestProblem(pkg)
+  if (manifestIssue) problems.push(manifestIssue)
+  const m = pkg.runner?.feature
+  if (m) {
+    for (const key of ['id', 'toolName', 'defaultVersion', 'upstream', 'description'] as const) {
+      if (m[key] !== feature[key]) problems.push(`runner.feature.${key} (${String(m[key])}) differs from the code (${String(feature[key])})`)
+    }
+    if (JSON.stringify(m.platforms) !== JSON.stringify(feature.platforms)) problems.push('runner.feature.platforms differs from the code')
+  }
+  if (Object.keys(pkg.dependencies ?? {}).length) problems.push('plugins must have no runtime dependencies (bundle them)')
+  if (!feature.upstream.endsWith('/') || !/^https:\/\//.test(feature.upstream)) problems.push('upstream must be an https URL ending in /')
+  if (!feature.bins.length) problems.push('bins must name at least one executable')
+  if (!feature.smokeTest.command.length || !feature.smokeTest.expect.includes('{{version}}')) problems.push('smokeTest must run something and expect {{version}}')
+  if (!feature.platforms.length) problems.push('platforms must not be empty')
+  return problems
+}
+
+/** Checks an artifact a plugin produced: checksum present, URL under the upstream. */
+export function artifactProblems(feature: Feature, artifact: Awaited<ReturnType<Feature['artifact']>>): string[] {
+  const problems: string[] = []
+  if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) problems.push(`sha256 "${artifact.sha256}" is not 64 lower-case hex`)
+  if (!artifact.url.startsWith(feature.upstream)) problems.push(`${artifact.url} is outside the upstream ${feature.upstream}; a mirror could not serve it`)
+  if (!artifact.checksumSource) problems.push('checksumSource is empty')
+  return problems
+}
+
+export type { RemoteVersion }

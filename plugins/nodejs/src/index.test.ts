@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, test } from 'vitest'
+import { artifactProblems, contractProblems, fakeContext } from '@runner-features/kit'
+import { parseVersionSpec, resolveVersion } from '@runner-features/core'
+import feature from './index.js'
+import pkg from '../package.json' with { type: 'json' }
+
+const UP = 'https://nodejs.org/dist/'
+const index = readFileSync(new URL('./__fixtures__/index.json', import.meta.url), 'utf8')
+const sums = (v: string) => [`${'a'.repeat(64)}  node-v${v}-linux-x64.tar.gz`, `${'b'.repeat(64)} *node-v${v}-linux-arm64.tar.gz`, `${'c'.repeat(64)}  node-v${v}-linux-x64.tar.xz`].join('\n')
+
+test('keeps the plugin contract', () => {
+  expect(contractProblems(feature, pkg)).toEqual([])
+})
+
+describe('listVersions', () => {
+  test('reads versions and LTS codenames from index.json', async () => {
+    const ctx = fakeContext({ [`${UP}index.json`]: index })
+    const versions = await feature.listVersions(ctx)
+    expect(versions.find((v) => v.version === '20.11.1')).toMatchObject({ lts: 'Iron' })
+    expect(versions.find((v) => v.version === '22.11.0')).toMatchObject({ lts: 'Jod' })
+    expect(versions.find((v) => v.version === '21.7.3')).toMatchObject({ lts: false })
+    expect(versions.every((v) => !v.version.startsWith('v'))).toBe(true)
+    expect(ctx.requests).toEqual([`${UP}index.json`])
+    // lts/<codename> resolves from the index's own lts field, not a table.
+    expect(resolveVersion('nodejs', parseVersionSpec('lts/hydrogen'), versions).version).toBe('18.20.4')
+  })
+
+  test('an index of the wrong shape is an error, not a crash later', async () => {
+    await expect(feature.listVersions(fakeContext({ [`${UP}index.json`]: '{"versions": []}' }))).rejects.toThrow(/UPSTREAM_FORMAT/)
+  })
+})
+
+describe('artifact', () => {
+  test.each([
+    ['x64', 'a'],
+    ['arm64', 'b'],
+  ] as const)('linux-%s tarball with its checksum from SHASUMS256.txt', async (arch, hex) => {
+    const ctx = fakeContext({ [`${UP}v20.11.1/SHASUMS256.txt`]: sums('20.11.1') })
+    const artifact = await feature.artifact({ version: '20.11.1' }, { os: 'linux', arch, libc: 'glibc' }, ctx)
+    expect(artifact).toEqual({
+      url: `${UP}v20.11.1/node-v20.11.1-linux-${arch}.tar.gz`,
+      sha256: hex.repeat(64),
+      checksumSource: `${UP}v20.11.1/SHASUMS256.txt`,
+      archive: 'tar.gz',
+      strip: 1,
+    })
+    expect(artifactProblems(feature, artifact)).toEqual([])
+  })
+
+  test('a SHASUMS256.txt without the file fails closed', async () => {
+    const ctx = fakeContext({ [`${UP}v20.11.1/SHASUMS256.txt`]: `${'a'.repeat(64)}  node-v20.11.1-darwin-x64.tar.gz\n` })
+    await expect(feature.artifact({ version: '20.11.1' }, { os: 'linux', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'CHECKSUM_MISSING' })
+  })
+})
