@@ -1,4 +1,18 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.mjs'
-// Commands are separate entries (oclif loads them by path); shared code lands in chunks.
-export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/fast.ts', 'src/commands/**/*.ts'], splitting: true }))
+
+// Core is bundled from source (the `source` export condition) so tree-shaking works across it.
+const fromSource = {
+  noExternal: ['@runner-features/core', 'semver'],
+  esbuildOptions(options: { conditions?: string[] }) {
+    options.conditions = ['source', 'import', 'default']
+  },
+}
+
+export default defineConfig([
+  // oclif commands: separate entries (oclif loads them by path), shared code in chunks.
+  packageBuild({ entry: ['src/index.ts', 'src/commands/**/*.ts'], splitting: true, ...fromSource }),
+  // Hot paths answered before oclif loads: each its own unsplit file, so `features list` loads
+  // only what it runs (esbuild would otherwise put semver in a chunk the list path also needs).
+  packageBuild({ entry: ['src/fast.ts', 'src/fast-noop.ts'], splitting: false, clean: false, external: ['./fast-noop.js'], ...fromSource }),
+])

@@ -7,8 +7,6 @@
  */
 import { printError } from './output.js'
 import { listFeatures, printList } from './ops/list.js'
-import { tryNoopInstall } from './ops/noop-install.js'
-import { printInstallReport } from './ops/install-report.js'
 import { createRuntime } from './runtime.js'
 
 interface Parsed {
@@ -54,6 +52,8 @@ export async function fastPath(argv: readonly string[]): Promise<boolean> {
     const p = parse(argv.slice(2), INSTALL_FLAGS)
     if (!p || p.positional.length === 0) return false
     try {
+      // A separate bundle, loaded only here: version matching needs semver, which `list` does not.
+      const { tryNoopInstall, printInstallReport } = await import('./fast-noop.js')
       const report = await tryNoopInstall(createRuntime({ 'bin-dir': p.binDir }), p.positional, p.link)
       if (!report) return false
       printInstallReport(report, p.json)

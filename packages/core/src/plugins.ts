@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RunnerError, isRunnerError } from './errors.js'
 import type { Feature, FeatureManifest, PluginRef } from './feature.js'
+import { compareText } from './compare.js'
 
 interface PackageJson {
   name?: string
@@ -109,7 +110,7 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
     if (byId.has(ref.manifest.id)) shadowed.push(ref)
     else byId.set(ref.manifest.id, ref)
   }
-  const plugins = [...byId.values()].sort((a, b) => a.manifest.id.localeCompare(b.manifest.id))
+  const plugins = [...byId.values()].sort((a, b) => compareText(a.manifest.id, b.manifest.id))
   return { plugins, problems, shadowed }
 }
 
@@ -153,7 +154,7 @@ export function suggestIds(id: string, known: readonly string[]): string[] {
   return known
     .map((k) => ({ k, d: k.startsWith(id) || id.startsWith(k) ? 0 : distance(id, k) }))
     .filter(({ d }) => d <= Math.max(2, Math.floor(id.length / 3)))
-    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
+    .sort((a, b) => a.d - b.d || compareText(a.k, b.k))
     .map(({ k }) => k)
 }
 

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { RunnerError } from './errors.js'
 import { withFileLock } from './file-lock.js'
+import { compareText } from './compare.js'
 
 /** One installed feature version, as `runner features list` reports it. */
 export interface InstalledRecord {
@@ -77,7 +78,8 @@ export async function updateState(file: string, change: (state: InstalledState) 
   await mkdir(dirname(file), { recursive: true })
   return withFileLock(`${file}.lock`, async () => {
     const next = change(await readState(file))
-    next.installs.sort((a, b) => a.id.localeCompare(b.id) || a.version.localeCompare(b.version, 'en', { numeric: true }) || a.arch.localeCompare(b.arch))
+    // Stable order for readable diffs; semantic version order is not needed here (and would load semver).
+    next.installs.sort((a, b) => compareText(a.id, b.id) || compareText(a.version, b.version) || compareText(a.arch, b.arch))
     const tmp = `${file}.${process.pid}.tmp`
     await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`)
     await rename(tmp, file)
@@ -93,3 +95,4 @@ export function withRecord(state: InstalledState, record: InstalledRecord): Inst
 export function sameInstall(a: Pick<InstalledRecord, 'id' | 'version' | 'arch'>, b: Pick<InstalledRecord, 'id' | 'version' | 'arch'>): boolean {
   return a.id === b.id && a.version === b.version && a.arch === b.arch
 }
+

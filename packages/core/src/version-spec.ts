@@ -1,5 +1,6 @@
 import semver from 'semver'
 import { RunnerError } from './errors.js'
+import { compareText } from './compare.js'
 
 /**
  * A version request, parsed once from what the user typed and kept with its raw text and origin so
@@ -109,6 +110,14 @@ function matches(spec: VersionSpec, v: RemoteVersion): boolean {
     case 'lts':
       return Boolean(v.lts)
   }
+}
+
+/** Ascending semver order (non-semver strings sort first, by text). */
+export function compareVersions(a: string, b: string): number {
+  const va = semver.valid(a)
+  const vb = semver.valid(b)
+  if (va && vb) return semver.compare(va, vb)
+  return va ? 1 : vb ? -1 : compareText(a, b)
 }
 
 /** Newest-first copy; invalid semver entries are dropped. */

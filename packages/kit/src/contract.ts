@@ -39,7 +39,9 @@ export function fakeContext(responses: Record<string, string>, platform: Partial
  * runner can use it): metadata matches code, declarations are well-formed, and every URL stays
  * under the declared upstream (so a mirror can serve it).
  */
-export function contractProblems(feature: Feature, pkg: { name?: string; dependencies?: Record<string, string>; runner?: { feature?: FeatureManifest } }): string[] {
+export function contractProblems(feature: Feature, pkgJson: { name?: string; dependencies?: Record<string, string>; runner?: { feature?: object } }): string[] {
+  // package.json imports type `os` as string; the checks below compare values, not types.
+  const pkg = pkgJson as { name?: string; dependencies?: Record<string, string>; runner?: { feature?: FeatureManifest } }
   const problems: string[] = []
   const manifestIssue = manifestProblem(pkg)
   if (manifestIssue) problems.push(manifestIssue)

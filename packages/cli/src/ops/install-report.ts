@@ -1,4 +1,4 @@
-import { formatBytes, printJson } from '../output.js'
+import { formatBytes, printJson, writeOut } from '../output.js'
 
 /** One line of an install report; the same shape for the fast no-op path and the full path. */
 export interface InstallReportItem {
@@ -40,5 +40,5 @@ export function printInstallReport(report: InstallReport, json: boolean): void {
         return `${head}  FAILED (${r.error?.code})`
     }
   })
-  process.stdout.write(`${lines.join('\n')}\n`)
+  writeOut(`${lines.join('\n')}\n`)
 }

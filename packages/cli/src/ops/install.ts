@@ -1,6 +1,6 @@
 import {
   RunnerError, assertSupported, isRunnerError, loadFeature, mirrorFor, parseFeatureRequest, readState,
-  redactUrl, resolveVersion, specAcceptsInstalled, unknownFeature,
+  newestInstalled, redactUrl, resolveVersion, unknownFeature,
   type FeatureRequest, type Logger, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { createFeatureContext, detectPlatform, installFeature, isComplete, toolCacheEntry, type Progress } from '@runner-features/installer'
@@ -59,9 +59,7 @@ export async function installFeatures(rt: Runtime, options: InstallOptions): Pro
     const started = Date.now()
     const item: InstallReportItem = { id: request.id, spec: request.spec.raw, version: '', status: 'failed' }
     try {
-      const installed = options.refresh ? undefined : state.installs
-        .filter((r) => r.id === request.id && r.arch === platform.arch && specAcceptsInstalled(request.spec, r.version))
-        .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))[0]
+      const installed = options.refresh ? undefined : newestInstalled(state, request.id, platform.arch, request.spec)
       const feature = await loadFeature(plugin)
       const { ctx, http } = createFeatureContext(feature, {
         platform, mirror: mirrorFor(request.id, options.mirrors, rt.env), logger: options.logger, signal: options.signal,

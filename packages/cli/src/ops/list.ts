@@ -1,6 +1,6 @@
 import { readState } from '@runner-features/core'
 import { discover, type Runtime } from '../runtime.js'
-import { printJson, table } from '../output.js'
+import { printJson, table, writeOut } from '../output.js'
 
 export interface ListResult {
   schemaVersion: 1
@@ -36,5 +36,5 @@ export function printList(result: ListResult, json: boolean): void {
   out.push('', 'Available plugins:')
   out.push(table([['FEATURE', 'PLUGIN', 'VERSION', 'ORIGIN', 'DESCRIPTION'], ...result.plugins.map((p) => [p.id, p.name, p.version, p.origin, p.description])]).replace(/^/gm, '  '))
   for (const p of result.problems) out.push(`warning: ${p.where}: ${p.message}`)
-  process.stdout.write(`${out.join('\n')}\n`)
+  writeOut(`${out.join('\n')}\n`)
 }

@@ -1,6 +1,6 @@
 import { lstat, readlink } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { archFromNode, parseFeatureRequest, readState, specAcceptsInstalled, type InstalledRecord } from '@runner-features/core'
+import { archFromNode, newestInstalled, parseFeatureRequest, readState, type InstalledRecord } from '@runner-features/core'
 import type { Runtime } from '../runtime.js'
 import type { InstallReport } from './install-report.js'
 
@@ -16,10 +16,7 @@ export async function tryNoopInstall(rt: Runtime, specs: readonly string[], link
   const state = await readState(rt.stateFile)
   const results: InstallReport['results'] = []
   for (const req of requests) {
-    const candidates = state.installs
-      .filter((r) => r.id === req.id && r.arch === archFromNode(process.arch) && specAcceptsInstalled(req.spec, r.version))
-      .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))
-    const hit = candidates[0]
+    const hit = newestInstalled(state, req.id, archFromNode(process.arch) ?? process.arch, req.spec)
     if (!hit || !(await intact(hit, rt, link))) return undefined
     results.push({ id: req.id, spec: req.spec.raw, version: hit.version, status: 'already-installed', path: hit.path, sha256: hit.sha256, sourceUrl: hit.sourceUrl, links: hit.links })
   }

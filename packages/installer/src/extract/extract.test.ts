@@ -142,6 +142,7 @@ describe('tar.gz', () => {
     ['truncated gzip', async (gz: Buffer) => gz.subarray(0, Math.floor(gz.length / 2))],
     ['not gzip at all', async () => Buffer.from('<html>404 not found</html>')],
     ['complete gzip of a truncated tar', async () => gzipSync((await tarBuffer(entries)).subarray(0, 5000))],
+    ['tar cut inside a streamed file', async () => gzipSync((await tarBuffer(entries)).subarray(0, -100_000))],
     ['corrupt tar header', async () => gzipSync(Buffer.alloc(1024, 'x'))],
   ])('%s is ARCHIVE_UNSUPPORTED', async (_label, make) => {
     const input = Readable.from([await make(gzipSync(await tarBuffer(entries)))])
@@ -217,6 +218,15 @@ describe('zip', () => {
     expect((await modeOf('bin/tool')) & 0o7000).toBe(0)
     expect((await modeOf('bin/tool')) & 0o111).not.toBe(0)
     expect((await readFile(join(dest, 'data/blob'))).equals(big)).toBe(true)
+  })
+
+  test('corrupt deflate data is ARCHIVE_UNSUPPORTED', async () => {
+    const path = await zipFile([{ name: 'data.txt', body: 'runner-features '.repeat(10_000) }])
+    const bytes = await readFile(path)
+    const start = 30 + bytes.readUInt16LE(26) + bytes.readUInt16LE(28) // local header, name, extra field
+    bytes.fill(0xff, start + 2, start + 40)
+    await writeFile(path, bytes)
+    await expect(extractArchiveFile(path, 'zip', opts(0))).rejects.toMatchObject({ code: 'ARCHIVE_UNSUPPORTED' })
   })
 
   test('a damaged zip is ARCHIVE_UNSUPPORTED', async () => {

@@ -36,26 +36,31 @@ export async function extractTarStream(input: NodeJS.ReadableStream | Readable, 
     const fail = (error: unknown): void => {
       if (settled) return
       settled = true
+      writer.abort(error)
       source.unpipe(inflate)
       source.destroy()
       inflate.destroy()
       parser.destroy()
       // Reject only once nothing is writing any more: the caller deletes `dest` next.
-      void Promise.allSettled([current, writer.settle()]).then(() => reject(error))
+      const quiet = (): void => undefined
+      void current.then(quiet, quiet).then(() => writer.settle()).then(quiet, quiet).then(() => reject(error))
     }
     source.on('error', fail)
     inflate.on('error', (error) => fail(unreadable(kind, opts.source, error)))
-    parser.on('error', (error) => fail(isRunnerError(error) ? error : unreadable(kind, opts.source, error)))
+    // The parser's own errors, and the same errors seen through an entry's stream, mean "not a readable tar";
+    // our RunnerErrors and filesystem errors (they have a `syscall`) pass through.
+    const classify = (error: unknown): unknown => (isRunnerError(error) || (error as NodeJS.ErrnoException).syscall ? error : unreadable(kind, opts.source, error))
+    parser.on('error', (error) => fail(classify(error)))
     parser.on('entry', (header, stream, next) => {
       current = tarEntry(writer, header, stream)
-      current.then(() => next(), fail)
+      current.then(() => next(), (error: unknown) => fail(classify(error)))
     })
     parser.on('finish', () => {
       current.then(() => writer.settle()).then(() => {
         if (settled) return
         settled = true
         resolve(writer.stats)
-      }, fail)
+      }, (error: unknown) => fail(classify(error)))
     })
     // tar-stream's parser is a streamx Writable: pipe-compatible, though not typed as a Node stream.
     source.pipe(inflate).pipe(parser as unknown as NodeJS.WritableStream)
