@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RunnerError, isRunnerError } from './errors.js'
@@ -85,6 +85,14 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
 
   // User plugins first: they win over bundled ones with the same id.
   for (const dir of input.pluginDirs) {
+    const cached = await readPluginIndex(dir)
+    if (cached) {
+      found.push(...cached.plugins)
+      problems.push(...cached.problems)
+      continue
+    }
+    const before = found.length
+    const problemsBefore = problems.length
     const index = await readJson(join(dir, 'package.json'))
     const names = Object.keys(index?.dependencies ?? {})
     await Promise.all(names.map((name) => attempt(`${dir}: ${name}`, async () => {
@@ -93,6 +101,7 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
       if (!pkg) throw new RunnerError('PLUGIN_INVALID', `${name} is listed but not installed`, { where: pkgDir })
       return toRef(pkgDir, pkg, 'user')
     })))
+    if (index) await writePluginIndex(dir, found.slice(before), problems.slice(problemsBefore))
   }
   const cli = await readJson(input.cliPackageJson)
   const cliDir = dirname(input.cliPackageJson)
@@ -112,6 +121,50 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
   }
   const plugins = [...byId.values()].sort((a, b) => compareText(a.manifest.id, b.manifest.id))
   return { plugins, problems, shadowed }
+}
+
+/**
+ * A plugins directory keeps `.runner-features-index.json`: every plugin's metadata in one file, so
+ * listing reads one file however many plugins are installed. It is valid while the directory's
+ * package.json and node_modules keep the mtimes it recorded (`runner plugins install` and
+ * `npm install` both change them); otherwise it is rebuilt, and rewritten when the dir is writable.
+ */
+const PLUGIN_INDEX = '.runner-features-index.json'
+
+interface PluginIndexFile {
+  schemaVersion: 1
+  stamp: string
+  plugins: PluginRef[]
+  problems: Discovery['problems']
+}
+
+async function dirStamp(dir: string): Promise<string | undefined> {
+  const [pkg, modules] = await Promise.all([stat(join(dir, 'package.json')).catch(() => undefined), stat(join(dir, 'node_modules')).catch(() => undefined)])
+  return pkg ? `${pkg.mtimeMs}:${pkg.size}:${modules?.mtimeMs ?? 0}` : undefined
+}
+
+async function readPluginIndex(dir: string): Promise<PluginIndexFile | undefined> {
+  const [stamp, text] = await Promise.all([dirStamp(dir), readFile(join(dir, PLUGIN_INDEX), 'utf8').catch(() => undefined)])
+  if (!stamp || !text) return undefined
+  try {
+    const index = JSON.parse(text) as PluginIndexFile
+    return index.schemaVersion === 1 && index.stamp === stamp && Array.isArray(index.plugins) ? index : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function writePluginIndex(dir: string, plugins: PluginRef[], problems: Discovery['problems']): Promise<void> {
+  const stamp = await dirStamp(dir)
+  if (!stamp) return
+  const file: PluginIndexFile = { schemaVersion: 1, stamp, plugins, problems }
+  const tmp = join(dir, `${PLUGIN_INDEX}.${process.pid}.tmp`)
+  try {
+    await writeFile(tmp, JSON.stringify(file))
+    await rename(tmp, join(dir, PLUGIN_INDEX))
+  } catch {
+    // A read-only plugins dir (a shared volume, another user's): discovery still works, just slower.
+  }
 }
 
 /** Imports a plugin's feature module (its package `main`) and checks it matches its manifest. */
