@@ -3,7 +3,6 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { RunnerError, redactUrl, type Artifact } from '@runner-features/core'
 import { extractArchiveFile, extractTarStream, type ExtractStats } from './extract/index.js'
 import type { FeatureHttp } from './http.js'
@@ -54,7 +53,7 @@ export async function fetchVerifiedAndExtract(artifact: Artifact, options: Fetch
   const final = cachedPath(options.cacheDir, expected)
   const cachedSize = await stat(final).then((s) => s.size, () => undefined)
   if (cachedSize !== undefined) {
-    const stats = await extractFrom(createReadStream(final), artifact, options, expected, `${final} (download cache)`, cachedSize)
+    const stats = await extractFrom(createReadStream(final), artifact, options, expected, `${final} (download cache)`, cachedSize, undefined, final)
     return { ...stats, fromCache: true, size: cachedSize, fetchedFrom: final }
   }
 
@@ -73,7 +72,10 @@ export async function fetchVerifiedAndExtract(artifact: Artifact, options: Fetch
 }
 
 /** Hashes (and optionally stores) `input` while extracting it; throws CHECKSUM_MISMATCH at the end. */
-async function extractFrom(input: Readable, artifact: Artifact, options: FetchOptions, expected: string, from: string, total?: number, storeTo?: string): Promise<ExtractStats & { received: number }> {
+async function extractFrom(
+  input: Readable, artifact: Artifact, options: FetchOptions, expected: string, from: string,
+  total?: number, storeTo?: string, fromFile?: string,
+): Promise<ExtractStats & { received: number }> {
   const hash = createHash('sha256')
   let received = 0
   let lastReport = 0
@@ -103,16 +105,11 @@ async function extractFrom(input: Readable, artifact: Artifact, options: FetchOp
       // The extractor may stop reading at the tar end-of-archive marker; hash every remaining byte.
       await drain(tapped)
     } else {
-      // zip needs random access and `file` is a copy: land the verified bytes first, then extract.
-      const scratch = storeTo ?? join(options.dest, '..', `.download-${randomBytes(4).toString('hex')}`)
-      const sink = storeTo ? undefined : createWriteStream(scratch)
-      await (sink ? pipeline(tapped, sink) : drain(tapped))
+      // zip needs random access and `file` is a copy: verify the whole file first, then extract
+      // from it — the download's temp file, or the cache file itself when re-installing.
+      await drain(tapped)
       verify(hash.digest('hex'), expected, artifact, from)
-      try {
-        stats = await extractArchiveFile(scratch, artifact.archive, { dest: options.dest, strip: artifact.strip, source: redactUrl(artifact.url), fileName: artifact.fileName })
-      } finally {
-        if (!storeTo) await rm(scratch, { force: true })
-      }
+      stats = await extractArchiveFile((storeTo ?? fromFile)!, artifact.archive, { dest: options.dest, strip: artifact.strip, source: redactUrl(artifact.url), fileName: artifact.fileName })
       return { ...stats, received }
     }
   } catch (err) {

@@ -45,7 +45,12 @@ export class FeatureHttp implements HttpClient {
   private readonly memo = new Map<string, Promise<string>>()
 
   text(url: string): Promise<string> {
-    const target = this.resolve(url)
+    let target: string
+    try {
+      target = this.resolve(url)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     let pending = this.memo.get(target)
     if (!pending) {
       pending = this.fetchText(url, target)
