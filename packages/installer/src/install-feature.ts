@@ -6,6 +6,7 @@ import {
   type Artifact, type Feature, type FeatureContext, type InstalledRecord, type Platform, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { fetchVerifiedAndExtract, type Progress } from './fetch-verified.js'
+import { installSystemFeature } from './install-system.js'
 import type { FeatureHttp } from './http.js'
 import { assertLinkable, exists, exportToJob, isComplete, linkBins, toolCacheEntry, unlinkBins } from './toolcache.js'
 
@@ -47,6 +48,8 @@ export interface InstallOutcome {
  * A process killed mid-way leaves a stale lock and a `.staging-*` dir, both cleaned by the next run.
  */
 export async function installFeature(target: InstallTarget, settings: InstallSettings): Promise<InstallOutcome> {
+  // Features made of distro packages take the package-manager flow (install-system.ts).
+  if (target.feature.packages) return installSystemFeature(target, settings)
   const { feature, version, platform } = target
   const entry = toolCacheEntry(settings.toolCacheRoot, feature.toolName, version.version, platform.arch)
   if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')

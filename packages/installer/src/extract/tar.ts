@@ -129,12 +129,16 @@ function drain(stream: EntryStream, size: number): Promise<void> {
 /**
  * The xz decoder: `@napi-rs/lzma`'s streaming `createDecompressStream()`.
  *
- * Why this one: it installs from the npm registry alone (the native decoder, pure-Rust lzma-rust2,
- * comes as a per-platform npm package such as `@napi-rs/lzma-linux-x64-gnu`, with a wasm fallback;
- * no install script, no download from GitHub), it streams, and it decodes off the JS thread. On a
- * 31 MB .tar.xz of the Node 24.21 tarball it decoded in ~2.5 s, against ~3.5-5 s for the wasm
- * `xz-decompress` and ~5.5 s for `lzma-native` (whose native build needs an install script that
- * this workspace does not run, and whose last release is from 2021).
+ * Why this one, of the three that install from the npm registry alone:
+ * - `@napi-rs/lzma` (chosen): a native decoder (pure-Rust lzma-rust2) shipped as per-platform npm
+ *   packages (`@napi-rs/lzma-linux-x64-gnu`, `-linux-x64-musl`, `-linux-arm64-gnu`, … and a wasm
+ *   fallback) picked through optionalDependencies: no install script, nothing fetched from GitHub.
+ *   It streams with backpressure and decodes off the JS thread. A 31 MB .tar.xz of the Node 24.21
+ *   tarball (made by `xz -6`) decoded in ~2.5 s (the `xz` command: ~1.9 s). Its `Decompressor` class
+ *   is not used: it reads ahead without backpressure and handed back 183 MB in `finish()`.
+ * - `xz-decompress` (wasm, WHATWG streams): portable, but ~3.5-5 s on the same file.
+ * - `lzma-native` (liblzma bindings): ~5.5 s here; its install script (node-gyp-build) is blocked by
+ *   this workspace's `onlyBuiltDependencies`, and its bundled prebuilds cover six platforms, no musl.
  */
 async function xzDecompressor(): Promise<Duplex> {
   const { createDecompressStream } = await import('@napi-rs/lzma/xz')

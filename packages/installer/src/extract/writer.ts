@@ -9,10 +9,10 @@ import type { ExtractOptions, ExtractStats } from './types.js'
 export const SMALL_FILE = 1 << 20
 
 /**
- * Small-file writes in flight at once. Parsing the next entries while earlier files are written
- * overlaps decompression with the filesystem: on the Node 24.21 tarball (2,818 files) this took
- * extraction from ~1.3 s (one write at a time) to ~0.9 s; more than 8 gained nothing, since the
- * writes share libuv's 4 threads with zlib. It also bounds the memory held to 8 × SMALL_FILE.
+ * Small-file writes in flight at once, once the writer has switched to async writes (see
+ * SYNC_LIMIT_MS): parsing goes on while earlier files are written, and the filesystem's cost is
+ * spread over libuv's threads. Bounded so memory stays under MAX_IN_FLIGHT × SMALL_FILE; 2 to 16
+ * measured within noise of each other on the Node tarball, one at a time was slowest.
  */
 const MAX_IN_FLIGHT = 8
 
@@ -55,9 +55,12 @@ export class ExtractWriter {
   private syncTime = 0
   private syncCount = 0
   private readonly opts: ExtractOptions
+  private readonly now: () => number
 
-  constructor(opts: ExtractOptions) {
+  /** `now` (milliseconds) times the synchronous writes; see SYNC_LIMIT_MS. */
+  constructor(opts: ExtractOptions, now: () => number = () => performance.now()) {
     this.opts = opts
+    this.now = now
     this.root = resolve(opts.dest)
   }
 
@@ -89,7 +92,7 @@ export class ExtractWriter {
     await this.mkdirs(rel, name, mode)
   }
 
-  /** Writes a file whose content is all in `data`. Returns once the write is started; {@link settle} awaits it. */
+  /** Writes a file whose content is all in `data`: at once while sync writes are cheap, else started here and awaited by {@link settle}. */
   async file(rel: string, name: string, mode: number | undefined, data: Buffer): Promise<void> {
     this.rethrow()
     this.refuseThroughLink(rel, name, true)
@@ -98,13 +101,13 @@ export class ExtractWriter {
     this.stats.files += 1
     this.stats.bytes += data.length
     if (this.syncWrites) {
-      const start = performance.now()
+      const start = this.now()
       try {
         writeFileSync(this.abs(rel), data, { mode: fileMode(mode) })
       } catch (error) {
         throw this.conflict(name, error)
       }
-      this.syncTime += performance.now() - start
+      this.syncTime += this.now() - start
       if (++this.syncCount >= SYNC_PROBE && this.syncTime / this.syncCount > SYNC_LIMIT_MS) this.syncWrites = false
       return
     }
