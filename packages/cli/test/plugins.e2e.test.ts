@@ -87,3 +87,30 @@ test('a package that is not a feature plugin is refused and nothing is added', a
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('listing never imports plugin code: a plugin whose code throws on import is still listed', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rf-throws-'))
+  const c = await sandbox()
+  try {
+    await cp(fixture, dir, { recursive: true })
+    await writeFile(join(dir, 'dist', 'index.js'), 'throw new Error("plugin code was imported")\n')
+    // Registered as a directory install would be, then listed through both the fast path and oclif.
+    const add = await c.runner(['plugins', 'install', dir])
+    expect(add.stderr).toContain('error PLUGIN_INVALID')
+    const pdir = c.env.RUNNER_FEATURES_PLUGINS_DIR!
+    await mkdir(join(pdir, 'node_modules', '@acme'), { recursive: true })
+    await cp(dir, join(pdir, 'node_modules', '@acme', 'runner-feature-hello'), { recursive: true })
+    await writeFile(join(pdir, 'package.json'), JSON.stringify({ private: true, dependencies: { '@acme/runner-feature-hello': '3.1.4' } }))
+    for (const env of [{}, { RUNNER_FEATURES_NO_FAST_PATH: '1' }]) {
+      const list = await c.runner(['features', 'list', '--json'], { env })
+      expect(list.exitCode, list.all).toBe(0)
+      expect(JSON.parse(list.stdout).plugins).toContainEqual(expect.objectContaining({ id: 'hello', origin: 'user' }))
+    }
+    const install = await c.runner(['features', 'install', 'hello'])
+    expect(install.stderr).toContain('PLUGIN_INVALID')
+    expect(install.stderr).toContain('plugin code was imported')
+  } finally {
+    await c.cleanup()
+    await rm(dir, { recursive: true, force: true })
+  }
+})
