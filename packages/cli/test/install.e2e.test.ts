@@ -140,6 +140,16 @@ describe('runner features install', () => {
     expect(server.requests.filter((r) => /\.(zip|tar\.gz)$/.test(r.path))).toEqual([])
   })
 
+  test('mirror credentials are sent but never printed or recorded', async () => {
+    const b = await box({ RUNNER_FEATURES_MIRROR_TERRAFORM: server.url.replace('http://', 'http://ci-bot:s3cr3t-t0ken@') + 'hashicorp/' })
+    const res = await b.runner(['features', 'install', 'terraform@1.5.0'])
+    expect(res.exitCode, res.all).toBe(0)
+    const dry = await b.runner(['features', 'install', 'terraform@1.6.0', '--dry-run', '--json'])
+    const state = await readFile(join(b.toolCache, '.runner-features', 'state.json'), 'utf8')
+    for (const text of [res.all, dry.all, state]) expect(text).not.toContain('s3cr3t')
+    expect(JSON.parse(dry.stdout).results[0].fetchFrom).toContain('***@')
+  })
+
   test('a mirror that fails transiently is retried', async () => {
     const b = await box()
     server.failNext('/hashicorp/terraform/index.json', 503, 2)

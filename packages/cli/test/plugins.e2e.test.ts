@@ -101,7 +101,7 @@ test('listing never imports plugin code: a plugin whose code throws on import is
     await mkdir(join(pdir, 'node_modules', '@acme'), { recursive: true })
     await cp(dir, join(pdir, 'node_modules', '@acme', 'runner-feature-hello'), { recursive: true })
     await writeFile(join(pdir, 'package.json'), JSON.stringify({ private: true, dependencies: { '@acme/runner-feature-hello': '3.1.4' } }))
-    for (const env of [{}, { RUNNER_FEATURES_NO_FAST_PATH: '1' }]) {
+    for (const env of [{ RUNNER_FEATURES_NO_FAST_PATH: '0' }, { RUNNER_FEATURES_NO_FAST_PATH: '1' }]) {
       const list = await c.runner(['features', 'list', '--json'], { env })
       expect(list.exitCode, list.all).toBe(0)
       expect(JSON.parse(list.stdout).plugins).toContainEqual(expect.objectContaining({ id: 'hello', origin: 'user' }))

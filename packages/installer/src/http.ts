@@ -108,7 +108,8 @@ export class FeatureHttp implements HttpClient {
       let timer = setTimeout(() => controller.abort(new Error(`no response for ${idle} ms`)), idle)
       try {
         this.settings.onRequest?.(target)
-        const res = await fetch(target, { signal: controller.signal, redirect: 'follow', headers: { 'user-agent': 'runner-features' } })
+        const { url: bare, headers } = withBasicAuth(target)
+        const res = await fetch(bare, { signal: controller.signal, redirect: 'follow', headers })
         if (!res.ok) {
           await res.body?.cancel().catch(() => undefined)
           clearTimeout(timer)
@@ -176,6 +177,21 @@ export class FeatureHttp implements HttpClient {
     await writeFile(tmp, JSON.stringify({ url: target, fetchedAt: Date.now(), body }))
     await rename(tmp, path)
   }
+}
+
+/**
+ * `fetch` refuses URLs with `user:password@`; mirrors behind basic auth are common (Artifactory,
+ * Nexus), so the credentials move into an Authorization header. They are never logged: every
+ * message uses `redactUrl`.
+ */
+function withBasicAuth(target: string): { url: string; headers: Record<string, string> } {
+  const headers: Record<string, string> = { 'user-agent': 'runner-features' }
+  const parsed = new URL(target)
+  if (!parsed.username && !parsed.password) return { url: target, headers }
+  headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
+  parsed.username = ''
+  parsed.password = ''
+  return { url: parsed.href, headers }
 }
 
 function describe(err: unknown): string {

@@ -79,7 +79,7 @@ export async function installFeatures(rt: Runtime, options: InstallOptions): Pro
         const artifact = await feature.artifact(version, platform, ctx)
         return { ...item, status: 'would-install', sourceUrl: artifact.url, fetchFrom: redactUrl(http.resolve(artifact.url)), sha256: artifact.sha256, size: artifact.size }
       }
-      options.onStart?.(request.id, version.version, http.resolve(feature.upstream))
+      options.onStart?.(request.id, version.version, redactUrl(http.resolve(feature.upstream)))
       const outcome = await installFeature(
         { feature, plugin, version, platform, ctx, http },
         {
