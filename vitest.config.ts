@@ -7,7 +7,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@runner-features\/(core|installer|kit|fixture-mirror)$/, replacement: src('./packages/$1/src/index.ts') },
+      { find: /^@runner-features\/(core|installer|kit|fixture-mirror|package-managers)$/, replacement: src('./packages/$1/src/index.ts') },
     ],
   },
   test: {

@@ -2,4 +2,5 @@ import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.mjs'
 // semver is bundled: as CJS it is ~40 files that cost ~18 ms to resolve and load on every
 // `runner features list`; inlined into this one ESM file it costs a fraction (docs/benchmarks.md).
-export default defineConfig(packageBuild({ noExternal: ['semver'] }))
+// The config/lockfile entry (zod, yaml) is separate so plugins bundling core never pull them in.
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/config-entry.ts'], splitting: true, noExternal: ['semver'] }))

@@ -33,12 +33,13 @@ test('features list works on an empty machine and shows bundled plugins with the
   expect(res.stdout).toMatch(/terraform\s+@runner-features\/terraform\s+\d+\.\d+\.\d+\s+bundled/)
 })
 
-test('install with no arguments and unknown flags are coded errors', async () => {
-  const none = await b.runner(['features', 'install'])
+test('install with no arguments and no team config, and unknown flags, are coded errors', async () => {
+  const none = await b.runner(['features', 'install'], { cwd: b.dir })
   expect(none.exitCode).toBe(1)
-  expect(none.stderr).toContain('error INVALID_ARGUMENT')
-  const json = await b.runner(['features', 'install', '--json'])
-  expect(JSON.parse(json.stdout).error.code).toBe('INVALID_ARGUMENT')
+  expect(none.stderr).toContain('error CONFIG_NOT_FOUND')
+  expect(none.stderr).toContain('runner features install nodejs@20')
+  const json = await b.runner(['features', 'install', '--json'], { cwd: b.dir })
+  expect(JSON.parse(json.stdout).error.code).toBe('CONFIG_NOT_FOUND')
   const badMirror = await b.runner(['features', 'install', 'nodejs@20', '--mirror', 'nodejs'])
   expect(badMirror.stderr).toContain('error INVALID_MIRROR: --mirror')
 })

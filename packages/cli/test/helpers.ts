@@ -22,7 +22,7 @@ export interface Sandbox {
   binDir: string
   cacheDir: string
   env: Record<string, string>
-  runner(args: string[], opts?: { env?: Record<string, string> }): Promise<RunResult>
+  runner(args: string[], opts?: { env?: Record<string, string>; cwd?: string }): Promise<RunResult>
   cleanup(): Promise<void>
 }
 
@@ -44,7 +44,7 @@ export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sa
     cacheDir: env.RUNNER_FEATURES_CACHE_DIR!,
     env,
     runner: async (args, opts = {}) => {
-      const r = await execa(process.execPath, [RUNNER_BIN, ...args], { env: { ...cleanEnv(), ...env, ...opts.env }, extendEnv: false, reject: false, all: true })
+      const r = await execa(process.execPath, [RUNNER_BIN, ...args], { env: { ...cleanEnv(), ...env, ...opts.env }, cwd: opts.cwd, extendEnv: false, reject: false, all: true })
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) }
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),

@@ -1,6 +1,18 @@
 import type { Arch, DistroFamily, Libc, Platform } from './platform.js'
 import type { RemoteVersion } from './version-spec.js'
-import type { FeatureContext } from './context.js'
+import type { FeatureContext, Schema } from './context.js'
+
+/**
+ * A hard dependency: `id` must be installed (at a version matching `version`, with these options)
+ * before the declaring feature. Recursive; resolved together with every other request, one version
+ * per id.
+ */
+export interface FeatureDependency {
+  id: string
+  /** A version spec as users write it: `^20`, `>=3.10 <3.13`, `20`, `latest`. */
+  version: string
+  options?: Record<string, unknown>
+}
 
 /**
  * What a plugin declares about itself without running any code. It lives in the plugin's
@@ -22,6 +34,10 @@ export interface FeatureManifest {
   upstream: string
   homepage?: string
   platforms: PlatformSupport[]
+  /** Hard dependencies, installed first (devcontainer's `dependsOn`, with version ranges). */
+  dependsOn?: FeatureDependency[]
+  /** Soft ordering: install after these ids when they are installed too; never pulls them in. */
+  installsAfter?: string[]
 }
 
 /** One supported combination family: all listed arches × libcs on the listed distro families. */
@@ -31,7 +47,21 @@ export interface PlatformSupport {
   libc: Libc[]
   /** Distro families this works on; absent = any (a static binary). */
   families?: DistroFamily[]
+  /** Narrower than `families`: the distros (and `VERSION_ID` ranges) this works on; absent = any. */
+  distros?: DistroSupport[]
 }
+
+/** A distro, or every distro of a family, and the `VERSION_ID` range supported there. */
+export interface DistroSupport {
+  family: DistroFamily
+  /** os-release `ID` (`ubuntu`, `debian`, `rocky`, `amzn`); absent = every distro of the family. */
+  id?: string
+  /** Space-separated comparators on `VERSION_ID`, compared numerically per dot component: `>=11`, `>=20.04 <26`. */
+  versions?: string
+}
+
+/** Package names per distro family, for a feature installed from the distro's own packages. */
+export type SystemPackages = Partial<Record<DistroFamily, string[]>>
 
 export type ArchiveKind = 'tar.gz' | 'tar.xz' | 'zip' | 'file'
 
@@ -53,7 +83,7 @@ export interface Artifact {
 
 /**
  * Runs after extraction, in the staging directory, before the atomic rename. `command[0]` is relative
- * to the install dir. `expect` must appear in stdout+stderr; `{{version}}` is the resolved version.
+ * to the install dir (for `packages` features: a command looked up on PATH). `expect` must appear in stdout+stderr; `{{version}}` is the resolved version.
  */
 export interface SmokeTest {
   command: string[]
@@ -71,8 +101,22 @@ export interface Feature extends FeatureManifest {
   smokeTest: SmokeTest
   /** Every version upstream offers (any order); core sorts and resolves specs. */
   listVersions(ctx: FeatureContext): Promise<RemoteVersion[]>
+  /**
+   * The alternative to `artifact` (version `system`): the distro packages that provide the feature.
+   * Core's package-manager layer installs them when missing; `bins` and smoke tests are then looked
+   * up on PATH and the state records the system location. A family missing here is unsupported.
+   */
+  packages?(platform: Platform): SystemPackages
+  /** More smoke tests run after `smokeTest` (one per tool of a bundle such as common-utils). */
+  smokeTests?: SmokeTest[]
   /** The artifact for one version on one platform, checksum included. */
   artifact(version: RemoteVersion, platform: Pick<Platform, 'os' | 'arch' | 'libc'>, ctx: FeatureContext): Promise<Artifact>
+  /**
+   * The options this feature accepts (zod or anything with `safeParse`), with defaults. Validated at
+   * resolve time against what the config and dependents ask for; the parsed value (defaults applied)
+   * is what the lockfile records.
+   */
+  options?: Schema<Record<string, unknown>>
   /** Extra variables written to `GITHUB_ENV` after install, computed from the install dir. */
   env?(installDir: string, version: string): Record<string, string>
 }

@@ -56,3 +56,11 @@ export function rebaseUrl(url: string, upstream: string, mirror: string | undefi
     hint: 'the upstream index points somewhere else; mirror that host too or report it to the plugin author',
   })
 }
+
+/**
+ * The canonical upstream form of a URL: a URL under the mirror (an index that already points at
+ * the mirror) is mapped back onto the upstream, so lockfiles and state never record a mirror.
+ */
+export function canonicalUrl(url: string, upstream: string, mirror: string | undefined): string {
+  return mirror && url.startsWith(mirror) ? upstream + url.slice(mirror.length) : url
+}

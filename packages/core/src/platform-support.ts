@@ -1,16 +1,58 @@
 import { RunnerError } from './errors.js'
-import type { FeatureManifest } from './feature.js'
-import { platformKey, type Platform } from './platform.js'
+import type { DistroSupport, FeatureManifest } from './feature.js'
+import { platformKey, type Distro, type Platform } from './platform.js'
 
 /** True when some declared support entry covers the platform. */
 export function supportsPlatform(manifest: Pick<FeatureManifest, 'platforms'>, p: Platform): boolean {
-  return manifest.platforms.some((s) => s.os === p.os && s.arch.includes(p.arch) && s.libc.includes(p.libc) && (!s.families || s.families.includes(p.distro.family)))
+  return manifest.platforms.some((s) => s.os === p.os && s.arch.includes(p.arch) && s.libc.includes(p.libc) && (!s.families || s.families.includes(p.distro.family)) && (!s.distros || s.distros.some((d) => distroMatches(d, p.distro))))
+}
+
+/** One `distros` entry against a detected distro: family, optional ID, optional `VERSION_ID` range. */
+export function distroMatches(d: DistroSupport, distro: Distro): boolean {
+  if (d.family !== distro.family || (d.id !== undefined && d.id !== distro.id)) return false
+  return d.versions === undefined || distroVersionSatisfies(distro.versionId, d.versions)
+}
+
+/**
+ * `VERSION_ID` against space-separated comparators (`>=20.04 <26`), numerically per dot component
+ * (`22.04` > `9.4`, `3.20` > `3.9`). An empty `VERSION_ID` (Debian testing/sid) is newer than every
+ * release: it passes lower bounds and fails upper bounds.
+ */
+export function distroVersionSatisfies(versionId: string, range: string): boolean {
+  return range.trim().split(/\s+/).filter(Boolean).every((c) => {
+    const m = /^(>=|<=|>|<|=)?(\d+(?:\.\d+)*)$/.exec(c)
+    if (!m) return false
+    const cmp = versionId === '' ? 1 : compareDotted(versionId, m[2]!)
+    switch (m[1] ?? '=') {
+      case '>=': return cmp >= 0
+      case '<=': return cmp <= 0
+      case '>': return cmp > 0
+      case '<': return cmp < 0
+      default: return versionId !== '' && compareDotted(versionId, m[2]!, true) === 0
+    }
+  })
+}
+
+/** Component-wise numeric compare; `prefixOnly` compares only as many components as `b` has (`=9` matches 9.4). */
+function compareDotted(a: string, b: string, prefixOnly = false): number {
+  const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0)
+  const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0)
+  const n = prefixOnly ? pb.length : Math.max(pa.length, pb.length)
+  for (let i = 0; i < n; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0)
+    if (d !== 0) return d < 0 ? -1 : 1
+  }
+  return 0
+}
+
+function describeDistro(d: DistroSupport): string {
+  return `${d.id ?? d.family}${d.versions ? ` ${d.versions}` : ''}`
 }
 
 /** Human list of what a feature supports: `linux-x64, linux-arm64 (glibc; debian, rhel)`. */
 export function describeSupport(manifest: Pick<FeatureManifest, 'platforms'>): string {
   return manifest.platforms
-    .map((s) => `${s.arch.map((a) => `${s.os}-${a}`).join(', ')} (${s.libc.join('/')}${s.families ? `; ${s.families.join(', ')}` : ''})`)
+    .map((s) => `${s.arch.map((a) => `${s.os}-${a}`).join(', ')} (${s.libc.join('/')}${s.distros ? `; ${s.distros.map(describeDistro).join(', ')}` : s.families ? `; ${s.families.join(', ')}` : ''})`)
     .join('; ')
 }
 

@@ -43,6 +43,8 @@ export function manifestProblem(pkg: PackageJson): string | undefined {
   const missing = REQUIRED.filter((k) => m[k] === undefined)
   if (missing.length) return `runner.feature lacks ${missing.join(', ')}`
   if (!/^[a-z][a-z0-9-]*$/.test(m.id)) return `runner.feature.id "${m.id}" is not lower-case letters, digits and dashes`
+  if (m.dependsOn !== undefined && (!Array.isArray(m.dependsOn) || m.dependsOn.some((d) => typeof d?.id !== 'string' || typeof d.version !== 'string'))) return 'runner.feature.dependsOn must be a list of {id, version, options?}'
+  if (m.installsAfter !== undefined && (!Array.isArray(m.installsAfter) || m.installsAfter.some((d) => typeof d !== 'string'))) return 'runner.feature.installsAfter must be a list of feature ids'
   return undefined
 }
 

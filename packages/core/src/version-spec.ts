@@ -15,6 +15,8 @@ export type VersionSpec = SpecOrigin &
     | { kind: 'latest' }
     /** `lts` (newest LTS line), `lts/<codename>`, `lts/-N` (N lines back). */
     | { kind: 'lts'; codename?: string; back?: number }
+    /** `system`: the distro's own packages (apt/dnf/apk), for features that declare `packages`. */
+    | { kind: 'system' }
   )
 
 export interface SpecOrigin {
@@ -66,6 +68,7 @@ export function parseVersionSpec(raw: string, source = 'argument'): VersionSpec 
   const lower = text.toLowerCase()
   if (lower === 'latest' || lower === 'stable' || lower === 'current') return { kind: 'latest', raw, source, prerelease: false }
   if (lower === 'lts' || lower === 'lts/*') return { kind: 'lts', raw, source, prerelease: false }
+  if (lower === 'system') return { kind: 'system', raw, source, prerelease: false }
   const ltsMatch = /^lts[/-](.+)$/.exec(lower)
   if (ltsMatch) {
     const rest = ltsMatch[1]!
@@ -94,7 +97,11 @@ function isStable(v: string): boolean {
   return semver.prerelease(v) === null
 }
 
+/** The version a `packages` feature lists and records: whatever the distro ships. */
+export const SYSTEM_VERSION = 'system'
+
 function matches(spec: VersionSpec, v: RemoteVersion): boolean {
+  if (spec.kind === 'system' || v.version === SYSTEM_VERSION) return spec.kind === 'system' && v.version === SYSTEM_VERSION
   const parsed = semver.parse(v.version)
   if (!parsed) return false
   if (!spec.prerelease && parsed.prerelease.length > 0) return false
@@ -137,16 +144,60 @@ export function specAcceptsInstalled(spec: VersionSpec, version: string): boolea
  * versions.
  */
 export function resolveVersion(featureId: string, spec: VersionSpec, versions: readonly RemoteVersion[]): RemoteVersion {
+  const system = versions.find((v) => v.version === SYSTEM_VERSION)
+  if (spec.kind === 'system') {
+    if (system) return system
+    throw new RunnerError('VERSION_NOT_FOUND', `${featureId} has no system-package install`, {
+      where: `${featureId}@${spec.raw} (${spec.source.replace(/^.*\((.*)\)$/, '$1')})`,
+      hint: `ask for a version instead, e.g. ${featureId}@latest`,
+    })
+  }
   const sorted = sortVersions(versions)
+  const hit = specCandidates(spec, sorted)[0]
+  if (hit) return hit
+  if (system && sorted.length === 0) {
+    throw new RunnerError('VERSION_NOT_FOUND', `${featureId} is installed from the distro's packages, which have no selectable versions`, {
+      where: `${featureId}@${spec.raw} (${spec.source.replace(/^.*\((.*)\)$/, '$1')})`,
+      hint: `use ${featureId}@system (or just ${featureId})`,
+    })
+  }
+  throw versionNotFound(featureId, spec, sorted)
+}
+
+/** Every version the spec accepts, newest first (`sorted` must be newest first, see {@link sortVersions}). */
+export function specCandidates(spec: VersionSpec, sorted: readonly RemoteVersion[]): RemoteVersion[] {
   let candidates = sorted.filter((v) => matches(spec, v))
   if (spec.kind === 'lts' && (spec.codename !== undefined || spec.back !== undefined)) {
     const lines = [...new Set(candidates.map((v) => String(v.lts).toLowerCase()))]
     const wanted = spec.codename ?? lines[spec.back ?? 0]
     candidates = candidates.filter((v) => String(v.lts).toLowerCase() === wanted)
   }
-  const hit = candidates[0]
-  if (hit) return hit
-  throw versionNotFound(featureId, spec, sorted)
+  return candidates
+}
+
+/**
+ * The spec as a semver range when it has one (`20` → `>=20.0.0 <21.0.0-0`); aliases (`latest`,
+ * `lts`) have none: they depend on the upstream index. Used to intersect requirements.
+ */
+export function specRange(spec: VersionSpec): string | undefined {
+  switch (spec.kind) {
+    case 'exact':
+      return spec.version
+    case 'prefix':
+      return spec.parts.length === 1 ? `>=${spec.parts[0]}.0.0 <${spec.parts[0]! + 1}.0.0-0` : `>=${spec.parts[0]}.${spec.parts[1]}.0 <${spec.parts[0]}.${spec.parts[1]! + 1}.0-0`
+    case 'range':
+      return spec.range
+    default:
+      return undefined
+  }
+}
+
+/** False only when both specs are ranges that no version can satisfy together (`^18` and `^20`). */
+export function specsIntersect(a: VersionSpec, b: VersionSpec): boolean {
+  const ra = specRange(a)
+  const rb = specRange(b)
+  if (ra === undefined || rb === undefined) return true
+  return semver.intersects(ra, rb, { includePrerelease: a.prerelease || b.prerelease })
 }
 
 function versionNotFound(featureId: string, spec: VersionSpec, sorted: RemoteVersion[]): RunnerError {

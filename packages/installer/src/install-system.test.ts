@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, expect, test } from 'vitest'
 import type { Feature, PluginRef } from '@runner-features/core'
 import { fakeSystem } from '@runner-features/package-managers'
-import { fakeContext } from '@runner-features/kit'
 import commonUtils from '../../../plugins/common-utils/src/index.js'
 import { installSystemFeature, type SystemInstallDeps } from './install-system.js'
 import type { InstallSettings } from './install-feature.js'
@@ -38,7 +37,7 @@ function harness(installed: boolean) {
       return { exitCode: 0, stdout: out[file] ?? '', stderr: '' }
     },
   }
-  const target = { feature, plugin, version: { version: 'system' }, platform: sys.deps.platform, ctx: fakeContext({}), http: undefined as never }
+  const target = { feature, plugin, version: { version: 'system' }, platform: sys.deps.platform, ctx: { platform: sys.deps.platform, http: undefined as never, exec: deps.exec, logger: { info() {}, warn() {}, debug() {} }, signal: new AbortController().signal }, http: undefined as never }
   return { sys, smoke, deps, target }
 }
 
@@ -48,6 +47,7 @@ test('missing packages: one apt-get update + install, smoke tests, state with ap
   expect(h.sys.log).toEqual([
     `$ dpkg-query -W -f=\${Package}\\t\${db:Status-Status}\\n ${DEBIAN}`,
     '$ DEBIAN_FRONTEND=noninteractive apt-get update',
+    'write /var/lib/apt/periodic/update-success-stamp (644)',
     `$ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${DEBIAN}`,
   ])
   expect(h.smoke).toEqual(['git --version', 'curl --version', 'jq --version', 'ssh -V', 'gpg --version', 'xz --version', 'unzip -v'])

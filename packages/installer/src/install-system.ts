@@ -25,8 +25,22 @@ export interface SystemInstallDeps {
   which(name: string): Promise<string | undefined>
 }
 
+// One package manager per process (= per CLI run) and platform, shared by every feature of the run:
+// that is what makes "at most one index refresh per run" hold across features.
+const perRun = new Map<string, PmDeps>()
+const managers = new WeakMap<PmDeps, Promise<PackageManager>>()
+
 export function defaultSystemInstallDeps(target: Pick<InstallTarget, 'platform' | 'ctx'>): SystemInstallDeps {
-  return { pm: systemDeps({ exec: systemExec, platform: target.platform, logger: target.ctx.logger }), exec: target.ctx.exec, which: (name) => whichOnPath(name) }
+  const key = `${platformKey(target.platform)}:${target.platform.distro.id}`
+  let pm = perRun.get(key)
+  if (!pm) perRun.set(key, (pm = systemDeps({ exec: systemExec, platform: target.platform, logger: target.ctx.logger })))
+  return { pm, exec: target.ctx.exec, which: (name) => whichOnPath(name) }
+}
+
+function managerFor(platform: Platform, deps: PmDeps): Promise<PackageManager> {
+  let pm = managers.get(deps)
+  if (!pm) managers.set(deps, (pm = packageManagerFor(platform, deps)))
+  return pm
 }
 
 /** The packages a feature needs on this platform, or `UNSUPPORTED_PLATFORM` naming the families it has names for. */
@@ -52,7 +66,7 @@ export async function installSystemFeature(target: InstallTarget, settings: Inst
   const where = `${feature.id}@${SYSTEM_VERSION}`
   assertSupported(feature, platform, where)
   const packages = systemPackagesFor(feature, platform, where)
-  const pm = await packageManagerFor(platform, deps.pm)
+  const pm = await managerFor(platform, deps.pm)
   const lock = join(settings.toolCacheRoot, '.runner-features', 'system-packages.lock')
   await mkdir(dirname(lock), { recursive: true })
   const fresh = await withFileLock(lock, async () => {

@@ -55,7 +55,18 @@ export function contractProblems(feature: Feature, pkgJson: { name?: string; dep
   if (Object.keys(pkg.dependencies ?? {}).length) problems.push('plugins must have no runtime dependencies (bundle them)')
   if (!feature.upstream.endsWith('/') || !/^https:\/\//.test(feature.upstream)) problems.push('upstream must be an https URL ending in /')
   if (!feature.bins.length) problems.push('bins must name at least one executable')
-  if (!feature.smokeTest.command.length || !feature.smokeTest.expect.includes('{{version}}')) problems.push('smokeTest must run something and expect {{version}}')
+  if (feature.packages) {
+    // System-package features: no version to expect; every declared family must name packages.
+    if (!feature.smokeTest.command.length || !feature.smokeTest.expect) problems.push('smokeTest must run something and expect some output')
+    if (feature.defaultVersion !== 'system') problems.push('a packages feature must default to the version "system"')
+    for (const s of feature.platforms) {
+      for (const d of s.distros ?? (s.families ?? []).map((family) => ({ family, id: undefined }))) {
+        const sample = { os: 'linux' as const, arch: s.arch[0]!, libc: s.libc[0]!, distro: { id: d.id ?? d.family, versionId: '', idLike: [], family: d.family } }
+        if (!feature.packages(sample)[d.family]?.length) problems.push(`platforms list ${d.id ?? d.family} but packages() names none for family ${d.family}`)
+      }
+      if (!s.distros && !s.families) problems.push('a packages feature must list the distro families it supports')
+    }
+  } else if (!feature.smokeTest.command.length || !feature.smokeTest.expect.includes('{{version}}')) problems.push('smokeTest must run something and expect {{version}}')
   if (!feature.platforms.length) problems.push('platforms must not be empty')
   return problems
 }

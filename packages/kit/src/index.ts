@@ -1,7 +1,9 @@
 export type {
-  Arch, Artifact, ArchiveKind, Feature, FeatureContext, FeatureManifest, HttpClient, Libc, Platform, PlatformSupport, RemoteVersion, SmokeTest,
+  Arch, Artifact, ArchiveKind, DistroSupport, Feature, FeatureContext, FeatureManifest, HttpClient, Libc, Platform, PlatformSupport, RemoteVersion, SmokeTest, SystemPackages,
 } from '@runner-features/core'
 export { RunnerError } from '@runner-features/core'
 export { defineFeature } from './define-feature.js'
+export { defineSystemFeature, type SystemFeatureDeclaration } from './system-feature.js'
+export { platformMatrixMarkdown } from './matrix.js'
 export { parseChecksumFile, checksumFor } from './checksums.js'
 export { fakeContext, contractProblems, artifactProblems } from './contract.js'

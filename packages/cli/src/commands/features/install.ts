@@ -1,19 +1,23 @@
 import { Args, Flags } from '@oclif/core'
 import { RunnerError, parseMirrorFlags } from '@runner-features/core'
 import { availableParallelism } from 'node:os'
-import { RunnerCommand, mirrorFlag, refreshFlag } from '../../base-command.js'
+import { RunnerCommand, configFlag, mirrorFlag, refreshFlag } from '../../base-command.js'
+import { installFromConfig, type ConfigInstallReport } from '../../ops/config-install.js'
 import { installFeatures } from '../../ops/install.js'
 import { printInstallReport, type InstallReport } from '../../ops/install-report.js'
 import { createProgress } from '../../progress.js'
+import type { Progress } from '@runner-features/installer'
 import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesInstall extends RunnerCommand {
   static summary = 'Install features (tools) into the Actions tool cache and link their executables.'
-  static description = `Each argument is <id>[@<spec>]. Specs: an exact version (20.11.1), a prefix (20, 20.11 — 20 never matches 2.x or 200.x), a semver range (^20.5, ~1.5, ">=1.4 <1.6"), latest, lts, lts/<codename>, lts/-1. A bare id installs the plugin's default.
+  static description = `With no arguments, installs what .github/runner-config.yml asks for (searched upward; --config overrides), from runner-features.lock when it matches the config; otherwise the config is resolved and the lock (re)written. --frozen installs exactly the lock and fails (LOCKFILE_OUTDATED, LOCKFILE_MISSING_PLATFORM) rather than re-resolve. Dependencies install first; independent features install in parallel (--jobs).
+Each argument is <id>[@<spec>]. Specs: an exact version (20.11.1), a prefix (20, 20.11 — 20 never matches 2.x or 200.x), a semver range (^20.5, ~1.5, ">=1.4 <1.6"), latest, lts, lts/<codename>, lts/-1. A bare id installs the plugin's default.
 Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.complete marker that actions/setup-* look for; executables are linked into the bin dir. Every download is checked against the upstream's sha256; an install is staged, smoke-tested and renamed into place, so nothing half-installed is ever visible. Re-running an install of an installed version makes no network request.`
 
   static examples = [
     '<%= config.bin %> features install nodejs@20 terraform@1.5.0',
+    '<%= config.bin %> features install --frozen',
     '<%= config.bin %> features install nodejs@lts/iron --dry-run',
     '<%= config.bin %> features install terraform@~1.5 --mirror terraform=https://artifacts.example.com/hashicorp/',
   ]
@@ -28,28 +32,37 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
     link: Flags.boolean({ description: 'Link executables into the bin dir.', default: true, allowNo: true }),
     jobs: Flags.integer({ description: 'Features installed in parallel (default: CPU count).', min: 1 }),
     refresh: refreshFlag,
+    config: configFlag,
+    frozen: Flags.boolean({ description: 'Install exactly what runner-features.lock pins; fail if it is missing, outdated or lacks this platform. Never writes the lock.', default: false }),
   }
 
   async run(): Promise<InstallReport> {
     const { argv, flags } = await this.parse(FeaturesInstall)
     const specs = argv as string[]
-    if (specs.length === 0) {
-      throw new RunnerError('INVALID_ARGUMENT', 'no features given', { where: 'arguments', hint: 'e.g. runner features install nodejs@20 terraform@1.5.0; see runner features list for what is available' })
+    if (specs.length > 0 && (flags.frozen || flags.config)) {
+      throw new RunnerError('INVALID_ARGUMENT', '--frozen and --config install the team config; they take no feature arguments', { where: 'arguments', hint: 'run `runner features install --frozen` alone, or name features without those flags' })
     }
     const rt = createRuntime(flags)
     const progress = createProgress()
     const controller = new AbortController()
     process.once('SIGINT', () => controller.abort(new Error('interrupted')))
-    const report = await installFeatures(rt, {
-      specs, mirrors: parseMirrorFlags(flags.mirror), dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs ?? availableParallelism(),
+    const common = {
+      mirrors: parseMirrorFlags(flags.mirror), dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs ?? availableParallelism(),
       logger: this.logger, signal: controller.signal, refresh: flags.refresh,
-      onStart: (id, version, from) => progress.start(id, version, from),
-      onProgress: (id, p) => progress.update(id, p),
-    })
+      onStart: (id: string, version: string, from: string) => progress.start(id, version, from),
+      onProgress: (id: string, p: Progress) => progress.update(id, p),
+    }
+    const report: InstallReport = specs.length === 0
+      ? await installFromConfig(rt, { ...common, cwd: process.cwd(), config: flags.config, frozen: flags.frozen })
+      : await installFeatures(rt, { ...common, specs })
     progress.done()
     const failed = report.results.filter((r) => r.status === 'failed')
     if (!this.jsonEnabled()) {
       printInstallReport(report, false)
+      if ('lockfile' in report) {
+        const r = report as ConfigInstallReport
+        this.logger.info(`${r.config}: ${r.results.length} features in ${r.groups.length} parallel groups; ${r.lockfile.written ? 'wrote' : r.lockfile.used ? 'installed from' : 'kept'} ${r.lockfile.path}`)
+      }
       for (const f of failed) process.stderr.write(`${new RunnerError(f.error!.code as never, f.error!.message, { where: f.error!.where, hint: f.error!.hint }).render()}\n`)
     }
     if (failed.length) process.exitCode = 1

@@ -1,0 +1,24 @@
+import type { Feature, Platform } from '@runner-features/core'
+
+/**
+ * The platform matrix of a feature as a Markdown table, generated from its declaration (READMEs
+ * embed it; plugin tests check the README still matches). System-package features get a column
+ * with the package names per family.
+ */
+export function platformMatrixMarkdown(feature: Pick<Feature, 'platforms' | 'packages'>): string {
+  const withPackages = Boolean(feature.packages)
+  const rows = ['| OS | Arch | libc | Distros | ' + (withPackages ? 'Packages |' : '').trim(), `|---|---|---|---|${withPackages ? '---|' : ''}`]
+  for (const s of feature.platforms) {
+    for (const d of s.distros ?? [undefined]) {
+      const distro = d ? `${d.id ?? `${d.family} family`}${d.versions ? ` ${d.versions}` : ''}` : (s.families?.join(', ') ?? 'any')
+      const family = d?.family ?? s.families?.[0]
+      let pkgs = ''
+      if (withPackages && family) {
+        const sample: Platform = { os: 'linux', arch: s.arch[0]!, libc: s.libc[0]!, distro: { id: d?.id ?? family, versionId: '', idLike: [], family } }
+        pkgs = ` ${(feature.packages!(sample)[family] ?? []).map((p) => `\`${p}\``).join(' ')} |`
+      }
+      rows.push(`| ${s.os} | ${s.arch.join(', ')} | ${s.libc.join(', ')} | ${distro} |${pkgs}`)
+    }
+  }
+  return rows.join('\n')
+}

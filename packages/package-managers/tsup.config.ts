@@ -1,0 +1,3 @@
+import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.base.mjs'
+export default defineConfig(packageBuild())

@@ -1,0 +1,47 @@
+import { defineSystemFeature, type DistroSupport, type PlatformSupport, type SystemPackages } from '@runner-features/kit'
+import pkg from '../package.json' with { type: 'json' }
+
+const manifest = pkg.runner.feature
+
+/** Where the names below are real packages (versions are os-release `VERSION_ID`s). */
+const GLIBC_DISTROS: DistroSupport[] = [
+  { family: 'debian', id: 'debian', versions: '>=11' },
+  { family: 'debian', id: 'ubuntu', versions: '>=20.04' },
+  { family: 'rhel', id: 'rhel', versions: '>=8' },
+  { family: 'rhel', id: 'rocky', versions: '>=8' },
+  { family: 'rhel', id: 'almalinux', versions: '>=8' },
+  { family: 'rhel', id: 'fedora', versions: '>=39' },
+  { family: 'rhel', id: 'amzn', versions: '>=2023' },
+]
+const PLATFORMS: PlatformSupport[] = [
+  { os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc'], distros: GLIBC_DISTROS },
+  { os: 'linux', arch: ['x64', 'arm64'], libc: ['musl'], distros: [{ family: 'alpine', id: 'alpine', versions: '>=3.18' }] },
+]
+
+/**
+ * Per-family names. Differences: the ssh client is `openssh-clients` on RHEL; gpg is `gnupg2`
+ * there; xz is `xz-utils` on Debian. On Amazon Linux 2023 `curl-minimal` and `gnupg2-minimal`
+ * already provide `curl`/`gnupg2` (core's `rpm -q --whatprovides` check counts them).
+ */
+const PACKAGES: SystemPackages = {
+  debian: ['git', 'curl', 'wget', 'jq', 'unzip', 'zip', 'openssh-client', 'sudo', 'ca-certificates', 'gnupg', 'tar', 'xz-utils'],
+  rhel: ['git', 'curl', 'wget', 'jq', 'unzip', 'zip', 'openssh-clients', 'sudo', 'ca-certificates', 'gnupg2', 'tar', 'xz'],
+  alpine: ['git', 'curl', 'wget', 'jq', 'unzip', 'zip', 'openssh-client', 'sudo', 'ca-certificates', 'gnupg', 'tar', 'xz'],
+}
+
+/** The everyday tools hosted runners have and minimal runner images lack (ARC#3342, actions/runner#3056). */
+export default defineSystemFeature({
+  ...manifest,
+  platforms: PLATFORMS,
+  bins: ['git', 'curl', 'wget', 'jq', 'unzip', 'zip', 'ssh', 'sudo', 'gpg', 'tar', 'xz'],
+  packages: () => PACKAGES,
+  smokeTest: { command: ['git', '--version'], expect: 'git version' },
+  smokeTests: [
+    { command: ['curl', '--version'], expect: 'curl ' },
+    { command: ['jq', '--version'], expect: 'jq-' },
+    { command: ['ssh', '-V'], expect: 'OpenSSH' },
+    { command: ['gpg', '--version'], expect: 'gpg (GnuPG)' },
+    { command: ['xz', '--version'], expect: 'xz (XZ Utils)' },
+    { command: ['unzip', '-v'], expect: 'UnZip' },
+  ],
+})
