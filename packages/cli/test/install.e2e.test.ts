@@ -204,6 +204,19 @@ describe('runner features install', () => {
   })
 })
 
+describe('system-package features', () => {
+  test('--dry-run names the distro packages and runs no package manager', async () => {
+    const b = await box()
+    const res = await b.runner(['features', 'install', 'common-utils', 'python@system', '--dry-run', '--json'])
+    expect(res.exitCode, res.all).toBe(0)
+    const plan = JSON.parse(res.stdout)
+    expect(plan.results[0]).toMatchObject({ id: 'common-utils', status: 'would-install', sourceUrl: expect.stringMatching(/^debian:.*\bjq\b.*\bopenssh-client\b/) })
+    expect(plan.results[1]).toMatchObject({ id: 'python', status: 'would-install', sourceUrl: 'debian:python3,python3-pip,python3-venv' })
+    const text = await b.runner(['features', 'install', 'python@system', '--dry-run'])
+    expect(text.stdout).toContain('python@system → system  would install python3, python3-pip, python3-venv with the debian package manager')
+  })
+})
+
 describe('runner features versions', () => {
   test('lists mirror versions newest first with LTS codenames from index.json, marking installed ones', async () => {
     const b = await box()

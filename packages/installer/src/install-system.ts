@@ -73,7 +73,7 @@ export async function installSystemFeature(target: InstallTarget, settings: Inst
     if (await pm.isInstalled(packages)) return false
     await pm.install(packages)
     return true
-  }, { what: `the system package manager (${platformKey(platform)})`, timeoutMs: 30 * 60_000, onWait: () => settings.onWait?.(`system packages (${feature.id})`) })
+  }, { what: `the system package manager (${platformKey(platform)})`, timeoutMs: 30 * 60_000 })
   if (fresh) await smokeTestSystem(feature, packages, pm, deps)
 
   const primary = feature.bins[0] ? await deps.which(feature.bins[0]) : undefined

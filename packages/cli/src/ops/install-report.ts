@@ -25,6 +25,15 @@ export interface InstallReport {
   requests: number
 }
 
+/** System-package installs record their source as `<manager or family>:<pkg>,<pkg>` instead of a URL. */
+function isSystem(r: InstallReportItem): boolean {
+  return !!r.sourceUrl && !/^[a-z]+:\/\//.test(r.sourceUrl) && r.sourceUrl.includes(':')
+}
+
+function packagesOf(r: InstallReportItem): string {
+  return r.sourceUrl!.slice(r.sourceUrl!.indexOf(':') + 1).split(',').join(', ')
+}
+
 export function printInstallReport(report: InstallReport, json: boolean): void {
   if (json) return printJson(report)
   const lines = report.results.map((r) => {
@@ -33,8 +42,10 @@ export function printInstallReport(report: InstallReport, json: boolean): void {
       case 'already-installed':
         return `${head}  already installed at ${r.path}`
       case 'installed':
+        if (isSystem(r)) return `${head}  installed with ${r.sourceUrl!.replace(/:.*/, '')} (${packagesOf(r)}, ${r.seconds?.toFixed(1)} s)`
         return `${head}  installed at ${r.path} (${formatBytes(r.size ?? 0)}${r.fromCache ? ' from the download cache' : ''}, ${r.seconds?.toFixed(1)} s, sha256 ${r.sha256?.slice(0, 12)}…)`
       case 'would-install':
+        if (isSystem(r)) return `${head}  would install ${packagesOf(r)} with ${r.fetchFrom}`
         return `${head}  would install to ${r.path}\n    from ${r.fetchFrom}\n    sha256 ${r.sha256}`
       case 'failed':
         return `${head}  FAILED (${r.error?.code})`

@@ -3,7 +3,7 @@ import {
   newestInstalled, redactUrl, resolveVersion, unknownFeature,
   type FeatureRequest, type Logger, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
-import { createFeatureContext, detectPlatform, installFeature, isComplete, toolCacheEntry, type Progress } from '@runner-features/installer'
+import { createFeatureContext, detectPlatform, installFeature, isComplete, systemPackagesFor, toolCacheEntry, type Progress } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
 import type { InstallReport, InstallReportItem } from './install-report.js'
 
@@ -74,12 +74,17 @@ export async function installFeatures(rt: Runtime, options: InstallOptions): Pro
       item.version = version.version
       const entry = toolCacheEntry(rt.toolCacheRoot, feature.toolName, version.version, platform.arch)
       item.path = entry.installDir
+      if (options.dryRun && feature.packages) {
+        // Distro packages: nothing to download or checksum here; the package manager verifies them.
+        const packages = systemPackagesFor(feature, platform, `${request.id}@${request.spec.raw}`)
+        return { ...item, status: 'would-install', sourceUrl: `${platform.distro.family}:${packages.join(',')}`, fetchFrom: `the ${platform.distro.id} package manager` }
+      }
       if (options.dryRun) {
         if (await isComplete(entry)) return { ...item, status: 'already-installed' }
         const artifact = await feature.artifact(version, platform, ctx)
         return { ...item, status: 'would-install', sourceUrl: artifact.url, fetchFrom: redactUrl(http.resolve(artifact.url)), sha256: artifact.sha256, size: artifact.size }
       }
-      options.onStart?.(request.id, version.version, redactUrl(http.resolve(feature.upstream)))
+      options.onStart?.(request.id, version.version, feature.packages ? `the ${platform.distro.id} package manager` : redactUrl(http.resolve(feature.upstream)))
       const outcome = await installFeature(
         { feature, plugin, version, platform, ctx, http },
         {

@@ -1,0 +1,282 @@
+// The real thing: a private dockerd, a Debian base made with debootstrap, images built from
+// images/base and images/server-run, containers run against the repo's fixture mirror and a
+// stand-in Actions runner. Skipped (with the reason printed) where root, dockerd or debootstrap are
+// unavailable; everything started here is stopped in afterAll.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { debootstrapTarball, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon } from './helpers/env.js'
+
+const blocked = imageTestsBlocked()
+if (blocked) console.warn(`[images] skipping image build/run tests: ${blocked}`)
+
+const BASE_OS = 'runner-features-test/debian:bookworm'
+const BASE = 'runner-features-test/base:test'
+const BASE_BAKED = 'runner-features-test/base:baked'
+const SERVER_RUN = 'runner-features-test/server-run:test'
+const TOKEN = 'AAAARegTokenSECRET-0f1e2d3c4b5a'
+const JIT = 'eyJKSVQiOiJTRUNSRVQtY29uZmlnLTlhOGI3YyJ9'
+
+const timings: Record<string, number> = {}
+async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const t0 = Date.now()
+  try {
+    return await fn()
+  } finally {
+    timings[name] = Date.now() - t0
+  }
+}
+
+describe.skipIf(blocked !== undefined)('runner images, built and run for real', () => {
+  let daemon: Daemon
+  let mirror: Awaited<ReturnType<typeof startFixtureMirror>>
+  let files: Awaited<ReturnType<typeof serveDir>>
+  let work: string
+  let context: string
+  const started = Date.now()
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'rf-images-'))
+    chmodSync(work, 0o755)
+    // Independent slow steps in parallel: debootstrap (cached), dockerd, the build context, mirror.
+    const [tarball, d, ctx, m] = await Promise.all([
+      timed('debootstrap (or cache)', () => debootstrapTarball('amd64')),
+      timed('dockerd start', () => startDaemon()),
+      timed('prepare context', async () => {
+        const res = await runAsync(process.execPath, [join(repo, 'images', 'scripts', 'prepare-context.mjs'), '--out', join(work, 'context'),
+          '--plugin', join(repo, 'images', 'test', 'fixtures', 'plugins', 'hello')], { cwd: repo, env: { ...process.env, PNPM: join(repo, '.tools', 'bin', 'pnpm') } })
+        if (res.status !== 0) throw new Error(`prepare-context failed:\n${res.stderr}`)
+        return res.stdout.trim()
+      }),
+      timed('fixture mirror', () => startFixtureMirror()),
+    ])
+    daemon = d
+    mirror = m
+    context = ctx
+    // The stand-in Actions runner, served like a release download.
+    const www = join(work, 'www')
+    mkdirSync(www)
+    const tar = run('tar', ['-C', join(repo, 'images', 'test', 'fixtures', 'actions-runner'), '-czf', join(www, 'actions-runner-standin.tar.gz'), '.'])
+    expect(tar.status, tar.stderr).toBe(0)
+    files = await serveDir(www)
+    const imported = await timed('docker import', () => daemon.dockerAsync(['import', tarball, BASE_OS]))
+    expect(imported.status, imported.stderr).toBe(0)
+  }, 300_000)
+
+  afterAll(async () => {
+    await mirror?.stop()
+    await files?.close()
+    await daemon?.stop()
+    if (work) rmSync(work, { recursive: true, force: true })
+    timings.total = Date.now() - started
+    console.log(`[images] timings (ms): ${JSON.stringify(timings)}`)
+  }, 120_000)
+
+  const baseArgs = () => [
+    'build', '--network', 'host', '-f', join(context, 'images', 'base', 'Dockerfile'),
+    '--build-arg', `BASE_IMAGE=${BASE_OS}`,
+    '--build-arg', `RUNNER_DOWNLOAD_URL=${files.url}actions-runner-standin.tar.gz`,
+    '--build-arg', 'RUNNER_CONTAINER_HOOKS_VERSION=none',
+    '--build-arg', 'DOCKER_VERSION=none',
+    '--build-arg', 'IMAGE_OS=debian12',
+    '--build-arg', 'RUNNER_PLUGINS=plugins/hello',
+  ]
+  /** docker run with the stand-in's log dir mounted; returns the run and the recorded files. */
+  function runRunner(env: Record<string, string>, extra: string[] = [], cmd: string[] = []) {
+    const log = mkdtempSync(join(work, 'log-'))
+    chmodSync(log, 0o777)
+    const args = ['run', '--rm', '--network', 'host', '-v', `${log}:/log`, '-e', 'RUNNER_STANDIN_LOG_DIR=/log', ...extra]
+    for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`)
+    const res = daemon.docker([...args, BASE, ...cmd])
+    const recorded: Record<string, string> = {}
+    for (const f of readdirSync(log)) recorded[f] = readFileSync(join(log, f), 'utf8')
+    return { res, recorded }
+  }
+
+  it('builds images/base from its Dockerfile against the debootstrap base', async () => {
+    const res = await timed('build base', () => daemon.dockerAsync([...baseArgs(), '-t', BASE, context]))
+    expect(res.status, res.stderr.slice(-3000)).toBe(0)
+  }, 300_000)
+
+  it('meets the ARC runner-image contract (user, groups, paths, env)', () => {
+    const inspect = JSON.parse(daemon.docker(['image', 'inspect', BASE]).stdout)[0]
+    expect(inspect.Config.User).toBe('runner')
+    expect(inspect.Config.WorkingDir).toBe('/home/runner')
+    const env: string[] = inspect.Config.Env
+    expect(env).toContain('RUNNER_TOOL_CACHE=/opt/hostedtoolcache')
+    expect(env).toContain('AGENT_TOOLSDIRECTORY=/opt/hostedtoolcache')
+    expect(env).toContain('ImageOS=debian12')
+    const script = [
+      'echo "uid=$(id -u) gid=$(id -g) user=$(id -un) groups=$(id -Gn)"',
+      'echo "docker_gid=$(getent group docker | cut -d: -f3)"',
+      'echo "home=$HOME pwd=$(pwd)"',
+      'test -x /home/runner/run.sh && test -x /home/runner/config.sh && test -d /home/runner/bin && test -d /home/runner/externals && echo runner_files=ok',
+      'sudo -n true && echo sudo=ok',
+      'stat -c "toolcache=%U:%G:%a" /opt/hostedtoolcache',
+      'touch /opt/hostedtoolcache/.probe && rm /opt/hostedtoolcache/.probe && echo toolcache_writable=ok',
+      'for t in git curl jq unzip; do command -v $t >/dev/null || echo missing=$t; done; echo tools=checked',
+      'runner --version',
+    ].join('\n')
+    const res = daemon.docker(['run', '--rm', '--entrypoint', 'bash', BASE, '-c', script])
+    expect(res.status, res.stderr).toBe(0)
+    const out = res.stdout
+    expect(out).toContain('uid=1001 gid=1001 user=runner')
+    expect(out).toMatch(/groups=.*\bdocker\b/)
+    expect(out).toContain('docker_gid=123')
+    expect(out).toContain('home=/home/runner pwd=/home/runner')
+    expect(out).toContain('runner_files=ok')
+    expect(out).toContain('sudo=ok')
+    expect(out).toMatch(/toolcache=runner:docker:2775/)
+    expect(out).toContain('toolcache_writable=ok')
+    expect(out).not.toContain('missing=')
+    expect(out).toMatch(/@runner-features\/cli\/\S+ linux-x64 node-v24\./)
+  })
+
+  it('installs RUNNER_FEATURES=nodejs@20 at container start from the mirror; the CLI keeps its own Node', () => {
+    const script = 'runner features list; echo "node=$(node --version)"; runner --version; ls /opt/hostedtoolcache/node'
+    const { res } = timedSync('run nodejs@20', () => runRunner({ RUNNER_FEATURES: 'nodejs@20', RUNNER_FEATURES_MIRROR_NODEJS: mirror.nodejs }, [], ['bash', '-c', script]))
+    expect(res.status, res.stderr).toBe(0)
+    expect(res.stdout).toMatch(/nodejs\s+20\.\d+\.\d+\s+x64\s+\/opt\/hostedtoolcache\/node\/20\.\d+\.\d+\/x64/)
+    expect(res.stdout).toMatch(/node=v20\./)
+    expect(res.stdout).toMatch(/node-v24\./) // the CLI's Node did not change
+    expect(res.stdout).toMatch(/hello\s+@acme\/runner-feature-hello\s+0\.3\.0/) // RUNNER_PLUGINS build arg
+    const version = /node\/(20\.\d+\.\d+)\/x64/.exec(res.stdout)![1]
+    const marker = daemon.docker(['run', '--rm', '--network', 'host', '-e', 'RUNNER_FEATURES=nodejs@20', '-e', `RUNNER_FEATURES_MIRROR_NODEJS=${mirror.nodejs}`, BASE,
+      'bash', '-c', `test -f /opt/hostedtoolcache/node/${version}/x64.complete && test -x /opt/hostedtoolcache/node/${version}/x64/bin/node && echo marker=ok`])
+    expect(marker.stdout).toContain('marker=ok')
+  }, 120_000)
+
+  it('registers with config.sh --url and a token that is never on a command line, in logs or in the job', () => {
+    const { res, recorded } = runRunner({ GITHUB_CONFIG_URL: 'https://github.com/acme/app', RUNNER_TOKEN: TOKEN, RUNNER_NAME: 'ci-1', RUNNER_LABELS: 'linux,features' })
+    expect(res.status, res.stderr).toBe(0)
+    const argv = recorded['config.argv']!.split('\n')
+    expect(argv).toEqual(expect.arrayContaining(['--unattended', '--url', 'https://github.com/acme/app', '--name', 'ci-1', '--labels', 'linux,features', '--ephemeral']))
+    expect(argv).not.toContain('--token')
+    expect(recorded['config.token']).toBe(TOKEN) // delivered, via config.sh's environment
+    for (const f of ['config.argv', 'run.argv', 'run.env', 'job.env', 'job.cmdlines']) expect(recorded[f] ?? '', f).not.toContain(TOKEN)
+    expect(res.stdout + res.stderr).not.toContain(TOKEN)
+    expect(recorded['job.env']).toContain('RUNNER_TOOL_CACHE=/opt/hostedtoolcache')
+  })
+
+  it('registers with the ARC JIT config; it reaches run.sh only through the runner input env', () => {
+    const { res, recorded } = runRunner({ ACTIONS_RUNNER_INPUT_JITCONFIG: JIT })
+    expect(res.status, res.stderr).toBe(0)
+    expect(recorded['config.argv']).toBeUndefined() // JIT needs no config.sh
+    expect(recorded['run.jitconfig']).toBe(JIT)
+    expect(recorded['run.argv']).toBe('')
+    for (const f of ['run.env', 'job.env', 'job.cmdlines']) expect(recorded[f] ?? '', f).not.toContain(JIT)
+    expect(res.stdout + res.stderr).not.toContain(JIT)
+  })
+
+  it('fails before registering when a feature cannot be installed', () => {
+    const { res, recorded } = runRunner({ RUNNER_FEATURES: 'nodejs@999', RUNNER_FEATURES_MIRROR_NODEJS: mirror.nodejs, GITHUB_CONFIG_URL: 'https://github.com/acme/app', RUNNER_TOKEN: TOKEN })
+    expect(res.status).toBe(70)
+    expect(res.stderr).toContain('installing features failed')
+    expect(recorded['config.argv']).toBeUndefined()
+    expect(res.stdout + res.stderr).not.toContain(TOKEN)
+  })
+
+  it('job-started hook installs .github/runner-config.yml when it is on disk, and says so when it is not', () => {
+    const checkout = join(work, 'checkout')
+    mkdirSync(join(checkout, '.github'), { recursive: true })
+    writeFileSync(join(checkout, '.github', 'runner-config.yml'), 'features:\n  - terraform@1.5.0\n')
+    run('chmod', ['-R', 'a+rwX', checkout])
+    const withConfig = runRunner({ ACTIONS_RUNNER_INPUT_JITCONFIG: JIT, RUNNER_FEATURES_JOB_HOOK: 'true', RUNNER_STANDIN_CHECKOUT: '/checkout', RUNNER_FEATURES_MIRROR_TERRAFORM: mirror.hashicorp },
+      ['-v', `${checkout}:/checkout:ro`])
+    expect(withConfig.res.status, withConfig.res.stderr).toBe(0)
+    expect(withConfig.recorded['hook.out']).toMatch(/terraform@1\.5\.0 → 1\.5\.0\s+installed/)
+    expect(withConfig.recorded['job.github_path']).toContain('/opt/hostedtoolcache/terraform/1.5.0/x64')
+    const without = runRunner({ ACTIONS_RUNNER_INPUT_JITCONFIG: JIT, RUNNER_FEATURES_JOB_HOOK: 'true' })
+    expect(without.res.status, without.res.stderr).toBe(0)
+    expect(without.recorded['hook.out']).toContain('this hook runs before checkout')
+  }, 120_000)
+
+  it('bakes RUNNER_FEATURES in at build time (one layer) and installing them again at start is a no-op', async () => {
+    const res = await timed('build base with baked features', () => daemon.dockerAsync([...baseArgs(),
+      '--build-arg', 'RUNNER_FEATURES=terraform@1.5.0', '--build-arg', `RUNNER_FEATURES_MIRRORS=terraform=${mirror.hashicorp}`, '-t', BASE_BAKED, context]))
+    expect(res.status, res.stderr.slice(-3000)).toBe(0)
+    const out = daemon.docker(['run', '--rm', '-e', 'RUNNER_FEATURES=terraform@1.5.0', BASE_BAKED, 'bash', '-c',
+      'terraform version && stat -c "%U:%G" /opt/hostedtoolcache/terraform/1.5.0/x64 && ls -A "$HOME/.cache" 2>/dev/null | wc -l'])
+    expect(out.status, out.stderr).toBe(0)
+    expect(out.stdout).toContain('Terraform v1.5.0')
+    expect(out.stdout).toContain('runner:docker')
+    // No mirror given at start and --network none: the no-op must not touch the network.
+    const offline = daemon.docker(['run', '--rm', '--network', 'none', '-e', 'RUNNER_FEATURES=terraform@1.5.0', BASE_BAKED, 'runner', 'features', 'list'])
+    expect(offline.status, offline.stderr).toBe(0)
+    const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', BASE_BAKED]).stdout
+    expect(history.split('\n').filter((l) => l.includes('runner features install')).length).toBe(1)
+  }, 300_000)
+
+  describe('server-run', () => {
+    it('builds images/server-run FROM the base (python and common tools through features)', async () => {
+      const res = await timed('build server-run', () => daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, 'images', 'server-run', 'Dockerfile'),
+        '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', 'PWSH_VERSION=none', '-t', SERVER_RUN, context]))
+      expect(res.status, res.stderr.slice(-3000)).toBe(0)
+    }, 300_000)
+
+    const scripts = join(repo, 'images', 'test', 'fixtures', 'scripts')
+    function serverRun(env: Record<string, string>) {
+      const out = mkdtempSync(join(work, 'out-'))
+      chmodSync(out, 0o777)
+      const args = ['run', '--rm', '--network', 'none', '-v', `${scripts}:/workspace/scripts:ro`, '-v', `${out}:/workspace/output`]
+      for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`)
+      return { res: daemon.docker([...args, SERVER_RUN]), out }
+    }
+
+    it('passes hostile parameters as literal argv elements and exits with the script status', () => {
+      const parameters = {
+        host: '"; rm -rf / #',
+        cmd: '$(touch /tmp/pwned)',
+        tick: '`id`',
+        multi: 'line1\nline2\n',
+        dash: '--help',
+        n: 42,
+        obj: { a: [1, true] },
+        'exit-code': 7,
+      }
+      const { res, out } = serverRun({ JOB_ID: 'job-42', SCRIPT_ID: 'echo_args', PARAMETERS: JSON.stringify(parameters) })
+      expect(res.status, res.stderr).toBe(7)
+      const argv = JSON.parse(readFileSync(join(out, 'job-42', 'artifacts', 'argv.json'), 'utf8'))
+      expect(argv).toEqual(['--host="; rm -rf / #', '--cmd=$(touch /tmp/pwned)', '--tick=`id`', '--multi=line1\nline2\n', '--dash=--help', '--n=42', '--obj={"a":[1,true]}', '--exit-code=7'])
+      const report = JSON.parse(/REPORT (.*)/.exec(readFileSync(join(out, 'job-42', 'output.log'), 'utf8'))![1]!)
+      expect(report).toMatchObject({ pwned: false, root_intact: true, uid: 1001, job_id: 'job-42' })
+      expect(readFileSync(join(out, 'job-42', 'output.log'), 'utf8')).toContain('to stderr')
+      expect(JSON.parse(readFileSync(join(out, 'job-42', 'result.json'), 'utf8'))).toMatchObject({ job_id: 'job-42', script: 'echo_args.py', exit_code: 7 })
+    })
+
+    it('rejects bad ids, bad parameter names and missing scripts; .ps1 without pwsh fails clearly', () => {
+      expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: '../etc/passwd' }).res.status).toBe(64)
+      expect(serverRun({ JOB_ID: '../x', SCRIPT_ID: 'echo_args' }).res.status).toBe(64)
+      expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: 'echo_args', PARAMETERS: '["not","an","object"]' }).res.status).toBe(64)
+      expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: 'echo_args', PARAMETERS: '{"a b; rm":"x"}' }).res.status).toBe(64)
+      expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: 'nope' }).res.status).toBe(66)
+      const ps = serverRun({ JOB_ID: 'j', SCRIPT_ID: 'hello' })
+      expect(ps.res.status).toBe(69)
+      expect(ps.res.stderr).toContain('PWSH_VERSION=none')
+      const ok = serverRun({ JOB_ID: 'j0', SCRIPT_ID: 'echo_args', PARAMETERS: '' })
+      expect(ok.res.status, ok.res.stderr).toBe(0)
+    })
+
+    it('has python, ssh and the common tools, and the scripts mount stays read-only', () => {
+      const res = daemon.docker(['run', '--rm', '--entrypoint', 'bash', '-v', `${scripts}:/workspace/scripts:ro`, SERVER_RUN, '-c',
+        'python3 --version && ssh -V && git --version && jq --version && (touch /workspace/scripts/x 2>/dev/null && echo writable || echo readonly)'])
+      expect(res.status, res.stderr).toBe(0)
+      expect(res.stdout).toMatch(/Python 3\.\d+/)
+      expect(res.stdout).toContain('readonly')
+    })
+  })
+
+  it('leaves no container running', () => {
+    expect(daemon.docker(['ps', '-q']).stdout.trim()).toBe('')
+  })
+})
+
+function timedSync<T>(name: string, fn: () => T): T {
+  const t0 = Date.now()
+  try {
+    return fn()
+  } finally {
+    timings[name] = Date.now() - t0
+  }
+}
