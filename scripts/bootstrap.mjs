@@ -77,6 +77,26 @@ function ensurePnpm(nodeBin) {
   return entry
 }
 
+/**
+ * The suite's root-only tests (a Debian chroot via debootstrap, a local signed apt repository,
+ * image builds with a Docker engine) need Debian packages. As root with apt-get, install the missing
+ * ones; otherwise say which tests will skip. Never fatal: those tests report their own skip reason.
+ */
+function ensureSystemPackages(packages) {
+  if (!packages.length) return
+  const missing = packages.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true)
+  if (!missing.length) return
+  if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    log(`not root or no apt-get: root-only tests will skip (they need: ${missing.join(' ')})`)
+    return
+  }
+  log(`installing test prerequisites with apt-get: ${missing.join(' ')}`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env }) !== 0) {
+    log('apt-get failed: root-only tests will report why they skip')
+  }
+}
+
 /** Newest mtime among files that decide whether dependencies must be (re)installed. */
 function newest(paths) {
   return Math.max(...paths.filter(existsSync).map((p) => statSync(p).mtimeMs))
@@ -120,4 +140,5 @@ if (process.env.RUNNER_FEATURES_SKIP_BUILD !== '1') {
 }
 
 const [script, ...args] = process.argv.slice(2)
+if (script === 'test:all') ensureSystemPackages(pins.testSystemPackages ?? [])
 if (script) process.exit(pnpm(['run', script, ...args]))
