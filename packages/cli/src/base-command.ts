@@ -22,6 +22,8 @@ export abstract class RunnerCommand extends Command {
 export const mirrorFlag = Flags.string({
   description: 'Replace a feature\'s upstream base URL: <id>=<url> (repeatable). Env: RUNNER_FEATURES_MIRROR_<ID>.',
   multiple: true,
+  // Without this oclif would take the next argument (`terraform@1.5.0`) as another mirror.
+  multipleNonGreedy: true,
   default: [],
   helpValue: '<id>=<url>',
 })

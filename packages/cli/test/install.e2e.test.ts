@@ -150,6 +150,17 @@ describe('runner features install', () => {
     expect(JSON.parse(dry.stdout).results[0].fetchFrom).toContain('***@')
   })
 
+  test('--mirror before or after the specs, repeated or not', async () => {
+    const b = await box({ RUNNER_FEATURES_MIRROR_TERRAFORM: 'http://127.0.0.1:9/unused/', RUNNER_FEATURES_MIRROR_NODEJS: 'http://127.0.0.1:9/unused/' })
+    const tf = `terraform=${server.url}hashicorp/`
+    const node = `nodejs=${server.url}nodejs/`
+    for (const args of [['--mirror', tf, 'terraform@1.5.0'], ['terraform@1.5.0', '--mirror', tf], ['--mirror', tf, '--mirror', node, 'terraform@1.5.0', 'nodejs@20']]) {
+      const res = await b.runner(['features', 'install', '--dry-run', ...args])
+      expect(res.exitCode, res.all).toBe(0)
+      expect(res.stdout).toContain(`from ${server.url}hashicorp/terraform/1.5.0/terraform_1.5.0_linux_amd64.zip`)
+    }
+  })
+
   test('a mirror that fails transiently is retried', async () => {
     const b = await box()
     server.failNext('/hashicorp/terraform/index.json', 503, 2)
