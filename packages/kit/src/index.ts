@@ -3,7 +3,7 @@ export type {
 } from '@runner-features/core'
 export { RunnerError } from '@runner-features/core'
 export { defineFeature } from './define-feature.js'
-export { defineSystemFeature, type SystemFeatureDeclaration } from './system-feature.js'
+export { DISTRO_PACKAGE_PLATFORMS, defineSystemFeature, type SystemFeatureDeclaration } from './system-feature.js'
 export { platformMatrixMarkdown } from './matrix.js'
 export { parseChecksumFile, checksumFor } from './checksums.js'
 export { fakeContext, contractProblems, artifactProblems } from './contract.js'

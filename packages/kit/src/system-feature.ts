@@ -1,4 +1,4 @@
-import { RunnerError, SYSTEM_VERSION, type Feature, type RemoteVersion } from '@runner-features/core'
+import { RunnerError, SYSTEM_VERSION, type Feature, type PlatformSupport, type RemoteVersion } from '@runner-features/core'
 
 /** What a system-package plugin writes: a feature with `packages` instead of versions and artifacts. */
 export type SystemFeatureDeclaration = Omit<Feature, 'listVersions' | 'artifact' | 'packages'> & { packages: NonNullable<Feature['packages']> }
@@ -21,3 +21,25 @@ export function defineSystemFeature<F extends SystemFeatureDeclaration>(feature:
     },
   }
 }
+
+/**
+ * Where mainstream distro package names (git, python3, …) are real packages: Debian ≥ 11, Ubuntu ≥
+ * 20.04, the RHEL family ≥ 8, Fedora ≥ 39, Amazon Linux 2023 (glibc) and Alpine ≥ 3.18 (musl), on
+ * x64 and arm64. Versions are os-release `VERSION_ID`s. System features share this matrix unless
+ * their packages exist in fewer places.
+ */
+export const DISTRO_PACKAGE_PLATFORMS: PlatformSupport[] = [
+  {
+    os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc'],
+    distros: [
+      { family: 'debian', id: 'debian', versions: '>=11' },
+      { family: 'debian', id: 'ubuntu', versions: '>=20.04' },
+      { family: 'rhel', id: 'rhel', versions: '>=8' },
+      { family: 'rhel', id: 'rocky', versions: '>=8' },
+      { family: 'rhel', id: 'almalinux', versions: '>=8' },
+      { family: 'rhel', id: 'fedora', versions: '>=39' },
+      { family: 'rhel', id: 'amzn', versions: '>=2023' },
+    ],
+  },
+  { os: 'linux', arch: ['x64', 'arm64'], libc: ['musl'], distros: [{ family: 'alpine', id: 'alpine', versions: '>=3.18' }] },
+]

@@ -1,21 +1,9 @@
-import { defineSystemFeature, type DistroSupport, type PlatformSupport, type SystemPackages } from '@runner-features/kit'
+import { DISTRO_PACKAGE_PLATFORMS, defineSystemFeature, type SystemPackages } from '@runner-features/kit'
 import pkg from '../package.json' with { type: 'json' }
 
 const manifest = pkg.runner.feature
 
-const GLIBC_DISTROS: DistroSupport[] = [
-  { family: 'debian', id: 'debian', versions: '>=11' },
-  { family: 'debian', id: 'ubuntu', versions: '>=20.04' },
-  { family: 'rhel', id: 'rhel', versions: '>=8' },
-  { family: 'rhel', id: 'rocky', versions: '>=8' },
-  { family: 'rhel', id: 'almalinux', versions: '>=8' },
-  { family: 'rhel', id: 'fedora', versions: '>=39' },
-  { family: 'rhel', id: 'amzn', versions: '>=2023' },
-]
-const PLATFORMS: PlatformSupport[] = [
-  { os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc'], distros: GLIBC_DISTROS },
-  { os: 'linux', arch: ['x64', 'arm64'], libc: ['musl'], distros: [{ family: 'alpine', id: 'alpine', versions: '>=3.18' }] },
-]
+const PLATFORMS = DISTRO_PACKAGE_PLATFORMS
 
 /**
  * The distro's python3 with pip and venv. Debian and Ubuntu split venv (and ensurepip) into
