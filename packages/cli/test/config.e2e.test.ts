@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
+import { parse } from 'yaml'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 import { sandbox, type Sandbox } from './helpers.js'
@@ -17,6 +18,7 @@ const fixtures = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, i
 const ARCHIVE = /\.(tar\.gz|tar\.xz|zip)$|\/(greet|wave)-linux-/
 
 let demo: MirrorServer
+let demoRoot: string
 let extra: MirrorServer
 let extraDir: string
 let nodeVersion: string
@@ -44,6 +46,7 @@ beforeAll(async () => {
   const mirror = await buildDemoMirror()
   nodeVersion = mirror.nodejs.versions[0]!
   demo = await startMirrorServer(mirror.root)
+  demoRoot = mirror.root
   extraDir = await mkdtemp(join(tmpdir(), 'rf-config-upstreams-'))
   await writeToolUpstream(extraDir, 'greet', ['1.0.0', '1.1.0'])
   await writeToolUpstream(extraDir, 'wave', ['0.9.0'])
@@ -102,7 +105,8 @@ tools:
   - nodejs@20
 `
 
-const requests = () => [...demo.requests, ...extra.requests].map((r) => r.path)
+/** Paths fetched with GET (HEAD requests, used for sizes, transfer no body). */
+const requests = () => [...demo.requests, ...extra.requests].filter((r) => r.method === 'GET').map((r) => r.path)
 const resetRequests = () => {
   demo.resetRequests()
   extra.resetRequests()
@@ -187,6 +191,13 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
       expect(text).toContain(`sha256: ${'b'.repeat(64)}`)
       expect(text).toContain('name: "@acme/runner-feature-wave"')
       expect(text).not.toContain('127.0.0.1')
+      // Sizes come from HEAD requests: the terraform zips exist on the mirror; this node mirror has
+      // no archives, so node's entries have none and the run says so.
+      const lock = parse(text) as { features: Record<string, { platforms: Record<string, { size?: number }> }> }
+      const zip = await stat(join(demoRoot, 'hashicorp', 'terraform', '1.5.0', 'terraform_1.5.0_linux_amd64.zip'))
+      expect(lock.features.terraform!.platforms['linux-x64']!.size).toBe(zip.size)
+      expect(lock.features.nodejs!.platforms['linux-x64']!.size).toBeUndefined()
+      expect(res.stderr).toContain('size unknown')
       // Locking again changes nothing (stable output).
       const second = await r.run(['features', 'lock'])
       expect(second.stdout).toContain('unchanged')

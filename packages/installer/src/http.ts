@@ -152,6 +152,23 @@ export class FeatureHttp implements HttpClient {
     })
   }
 
+  /**
+   * The byte size of a file from a HEAD request (Content-Length), or undefined when the server
+   * does not say. Lets `runner features lock` record sizes without downloading archives.
+   */
+  async size(url: string): Promise<number | undefined> {
+    const target = this.resolve(url)
+    const { url: bare, headers } = withBasicAuth(target)
+    this.settings.onRequest?.(target)
+    try {
+      const res = await fetch(bare, { method: 'HEAD', redirect: 'follow', headers, signal: AbortSignal.timeout(this.settings.idleTimeoutMs ?? 30_000) })
+      const length = Number(res.headers.get('content-length'))
+      return res.ok && Number.isInteger(length) && length > 0 ? length : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   private indexCachePath(target: string): string | undefined {
     if (!this.settings.cacheDir || !this.settings.indexTtlMs) return undefined
     return join(this.settings.cacheDir, 'index', `${createHash('sha256').update(target).digest('hex')}.json`)

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RunnerError, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
+import { RunnerError, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, type LockDifference, type LockPlatform, type LockedArtifact, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
@@ -162,13 +162,16 @@ export async function buildLock(rt: Runtime, project: ConfigProject, resolution:
         continue
       }
       try {
-        const { ctx } = contextFor(project, f.id, net)
+        const { ctx, http } = contextFor(project, f.id, net)
         const feature = await project.feature(f.id)
         const a = await feature.artifact(f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx)
         const mirror = mirrorFor(f.id, net.mirrors, net.env)
+        // Upstream checksum files carry no sizes; a HEAD request does, without downloading.
+        const size = a.size ?? (await http.size(a.url))
+        if (size === undefined) warnings.push(`${f.id}@${f.version.version}: ${key}: size unknown (no Content-Length for ${redactUrl(http.resolve(a.url))})`)
         entries[key] = {
           url: canonicalUrl(a.url, ref.manifest.upstream, mirror), sha256: a.sha256.toLowerCase(), archive: a.archive, strip: a.strip,
-          ...(a.size !== undefined ? { size: a.size } : {}), ...(a.fileName ? { fileName: a.fileName } : {}),
+          ...(size !== undefined ? { size } : {}), ...(a.fileName ? { fileName: a.fileName } : {}),
           checksumSource: canonicalUrl(a.checksumSource, ref.manifest.upstream, mirror),
         }
       } catch (err) {
