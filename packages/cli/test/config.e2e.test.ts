@@ -114,7 +114,8 @@ const resetRequests = () => {
 
 describe('runner features install (no arguments) from .github/runner-config.yml', () => {
   test('4 features, one chain of dependencies: resolved, installed in parallel groups, dependents after their dependencies, lock written', async () => {
-    const r = await repo(CONFIG)
+    const githubEnv = join(extraDir, `github_env-${process.pid}`)
+    const r = await repo(CONFIG, { GITHUB_ENV: githubEnv })
     try {
       const plan = await r.run(['features', 'resolve', '--json'])
       expect(plan.exitCode, plan.all).toBe(0)
@@ -138,6 +139,8 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
         expect((await execa(join(r.b.binDir, bin), bin === 'terraform' ? ['version'] : [])).stdout).toContain(out)
       }
       expect((await execa(join(r.b.binDir, 'node'), ['--version'])).stdout).toBe(`v${nodeVersion}`)
+      // greet's validated options (config `loud: true` + wave's `language: fr`) reached the plugin.
+      expect(await readFile(githubEnv, 'utf8')).toContain('GREET_LANGUAGE=fr\nGREET_LOUD=true\n')
 
       // Dependents started after their dependencies finished (state records are written at the end of each install).
       const state = JSON.parse(await readFile(join(r.b.toolCache, '.runner-features', 'state.json'), 'utf8')) as { installs: { id: string; installedAt: string }[] }

@@ -37,4 +37,9 @@ export interface FeatureContext {
   exec: Exec
   logger: Logger
   signal: AbortSignal
+  /**
+   * The feature's options, validated against its `options` schema with defaults applied (from the
+   * team config and dependents' `dependsOn`). Empty for command-line installs.
+   */
+  options?: Readonly<Record<string, unknown>>
 }

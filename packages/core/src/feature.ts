@@ -118,7 +118,7 @@ export interface Feature extends FeatureManifest {
    */
   options?: Schema<Record<string, unknown>>
   /** Extra variables written to `GITHUB_ENV` after install, computed from the install dir. */
-  env?(installDir: string, version: string): Record<string, string>
+  env?(installDir: string, version: string, options: Readonly<Record<string, unknown>>): Record<string, string>
 }
 
 /** Where a feature's code and metadata came from. */

@@ -105,7 +105,7 @@ async function finish(target: InstallTarget, settings: InstallSettings, installD
   const { feature, version, platform, plugin } = target
   const links = settings.link === false ? [] : await linkBins(installDir, feature.bins, settings.binDir, settings.toolCacheRoot)
   const primary = feature.bins[0]
-  await exportToJob(settings.env, primary ? [dirname(join(installDir, primary))] : [], feature.env?.(installDir, version.version) ?? {})
+  await exportToJob(settings.env, primary ? [dirname(join(installDir, primary))] : [], feature.env?.(installDir, version.version, target.ctx.options ?? {}) ?? {})
   if (!fresh) {
     // A no-op re-install must stay cheap: skip the locked state write when nothing changed.
     const previous = (await readState(settings.stateFile)).installs.find((r) => r.id === feature.id && r.version === version.version && r.arch === platform.arch)

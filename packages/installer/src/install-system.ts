@@ -79,7 +79,7 @@ export async function installSystemFeature(target: InstallTarget, settings: Inst
   const primary = feature.bins[0] ? await deps.which(feature.bins[0]) : undefined
   const path = primary ? dirname(primary) : '/usr/bin'
   const sourceUrl = `${pm.id}:${packages.join(',')}`
-  await exportToJob(settings.env, [], feature.env?.(path, SYSTEM_VERSION) ?? {})
+  await exportToJob(settings.env, [], feature.env?.(path, SYSTEM_VERSION, target.ctx.options ?? {}) ?? {})
   const previous = (await readState(settings.stateFile)).installs.find((r) => r.id === feature.id && r.version === SYSTEM_VERSION && r.arch === platform.arch)
   if (!fresh && previous && previous.path === path && previous.sourceUrl === sourceUrl) return { status: 'already-installed', record: previous }
   const record: InstalledRecord = {

@@ -78,7 +78,7 @@ export async function installFromConfig(rt: Runtime, opts: ConfigInstallOptions)
     }
     for (const w of resolution.warnings) opts.logger.warn(w)
 
-    const results = await runGraph(resolution, Math.max(1, opts.jobs), (f) => installOne(rt, project, lock!, f.id, f.version.version, key, f.requirements[0]!.spec.raw, net, opts))
+    const results = await runGraph(resolution, Math.max(1, opts.jobs), (f) => installOne(rt, project, lock!, f.id, f.version.version, key, f.requirements[0]!.spec.raw, net, opts, f.options))
     return {
       schemaVersion: 1, dryRun: opts.dryRun, results, requests, config: project.config.display,
       lockfile: { path: project.lockFile, used: Boolean(usable), written }, order: resolution.order, groups: resolution.groups, warnings: resolution.warnings,
@@ -92,13 +92,19 @@ function lockHasPlatform(project: ConfigProject, lock: Lockfile, key: LockPlatfo
   return Object.entries(lock.features).every(([id, f]) => f.platforms[key] || !project.plugins.get(id)?.manifest.platforms.some((s) => s.arch.includes(project.platform.arch) && s.libc.includes(project.platform.libc)))
 }
 
-async function installOne(rt: Runtime, project: ConfigProject, lock: Lockfile, id: string, version: string, key: LockPlatform, spec: string, net: NetOptions, opts: ConfigInstallOptions): Promise<InstallReportItem> {
+async function installOne(
+  rt: Runtime, project: ConfigProject, lock: Lockfile, id: string, version: string, key: LockPlatform, spec: string, net: NetOptions, opts: ConfigInstallOptions,
+  options: Readonly<Record<string, unknown>>,
+): Promise<InstallReportItem> {
   const started = Date.now()
   const locked = lock.features[id]!.platforms[key]!
   const item: InstallReportItem = { id, spec, version, status: 'failed' }
   const feature = await project.feature(id)
   const plugin = project.plugins.get(id)!
-  const { ctx, http } = contextFor(project, id, net)
+  const shared = contextFor(project, id, net)
+  const http = shared.http
+  // The plugin sees its validated options (defaults applied) through its context.
+  const ctx = { ...shared.ctx, options }
   const artifact: Artifact = { url: locked.url, sha256: locked.sha256, size: locked.size, archive: locked.archive, strip: locked.strip, fileName: locked.fileName, checksumSource: `${project.lockFile} (${id} ${key})` }
   const entry = toolCacheEntry(rt.toolCacheRoot, feature.toolName, version, project.platform.arch)
   item.path = entry.installDir
@@ -116,7 +122,7 @@ async function installOne(rt: Runtime, project: ConfigProject, lock: Lockfile, i
       opts.logger.warn(`${id}@${version}: the upstream checksum file now says sha256 ${upstreamSha}, the lock says ${locked.sha256}; verifying against the lock`)
     }
   }
-  if (!complete) opts.onStart?.(id, version, http.resolve(feature.upstream))
+  if (!complete) opts.onStart?.(id, version, redactUrl(http.resolve(feature.upstream)))
   try {
     const outcome = await installFeature(
       { feature, plugin, version: { version }, platform: project.platform, ctx, http, artifact },
