@@ -33,6 +33,20 @@ test('features list works on an empty machine and shows bundled plugins with the
   expect(res.stdout).toMatch(/terraform\s+@runner-features\/terraform\s+\d+\.\d+\.\d+\s+bundled/)
 })
 
+test('list --available answers from the declared platform matrices, for this or another platform', async () => {
+  const musl = JSON.parse((await b.runner(['features', 'list', '--available', '--platform', 'linux-arm64-musl', '--distro', 'alpine@3.20', '--json'])).stdout)
+  expect(musl.platform).toEqual({ key: 'linux-arm64-musl', distro: 'alpine@3.20', family: 'alpine' })
+  const ids = (r: { available: { id: string }[] }) => r.available.map((p) => p.id).sort()
+  expect(ids(musl)).toEqual(['common-utils', 'python', 'terraform'])
+  expect(musl.unsupported).toContainEqual({ id: 'nodejs', supports: expect.stringContaining('glibc') })
+  const oldUbuntu = JSON.parse((await b.runner(['features', 'list', '--available', '--platform', 'linux-x64', '--distro', 'ubuntu@18.04', '--json'])).stdout)
+  expect(ids(oldUbuntu)).toEqual(['nodejs', 'terraform'])
+  const text = await b.runner(['features', 'list', '--available', '--platform', 'linux-x64', '--distro', 'ubuntu@24.04'])
+  expect(text.stdout).toContain('Available on linux-x64 (ubuntu@24.04, debian family):')
+  const bad = await b.runner(['features', 'list', '--available', '--platform', 'windows-x64'])
+  expect(bad.stderr).toContain('error INVALID_ARGUMENT: --platform')
+})
+
 test('install with no arguments and no team config, and unknown flags, are coded errors', async () => {
   const none = await b.runner(['features', 'install'], { cwd: b.dir })
   expect(none.exitCode).toBe(1)
