@@ -168,6 +168,38 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
     }
   })
 
+  test('distro-package features (python@system, common-utils) resolve, lock without artifacts and pass --frozen', async () => {
+    const r = await repo('features:\n  - python@system\n  - common-utils\ntools:\n  - terraform@1.5.0\n')
+    try {
+      const plan = JSON.parse((await r.run(['features', 'resolve', '--json'])).stdout)
+      expect(Object.fromEntries(plan.features.map((f: { id: string; version: string }) => [f.id, f.version]))).toEqual({ 'common-utils': 'system', python: 'system', terraform: '1.5.0' })
+      const lock = await r.run(['features', 'lock'])
+      expect(lock.exitCode, lock.all).toBe(0)
+      const locked = parse(await readFile(r.lock, 'utf8')) as { features: Record<string, { version: string; platforms: Record<string, unknown> }> }
+      expect(locked.features.python).toMatchObject({ version: 'system', platforms: {} })
+      expect(Object.keys(locked.features.terraform!.platforms)).toContain('linux-x64')
+      const frozen = await r.run(['features', 'install', '--frozen', '--dry-run', '--json'])
+      expect(frozen.exitCode, frozen.all).toBe(0)
+      expect(JSON.parse(frozen.stdout).results.map((x: { id: string; status: string }) => `${x.id}:${x.status}`).sort()).toEqual(['common-utils:would-install', 'python:would-install', 'terraform:would-install'])
+      // python declares dependsOn common-utils (pip needs ca-certificates on a bare image).
+      const alone = await repo('features:\n  - python@system\n')
+      try {
+        const p = JSON.parse((await alone.run(['features', 'resolve', '--json'])).stdout)
+        expect(p.groups).toEqual([['common-utils'], ['python']])
+      } finally {
+        await alone.b.cleanup()
+      }
+      const mixed = await repo('features:\n  - python@system\n  - python@3.12\n')
+      try {
+        expect((await mixed.run(['features', 'resolve'])).stderr).toMatch(/error (DEPENDENCY_CONFLICT|CONFIG_INVALID)/)
+      } finally {
+        await mixed.b.cleanup()
+      }
+    } finally {
+      await r.b.cleanup()
+    }
+  })
+
   test('runner features lock fills every supported platform from checksum files, downloading no archive', async () => {
     const r = await repo(CONFIG, { RUNNER_FEATURES_MIRROR_NODEJS: `${extra.url}nodejs/` })
     try {

@@ -209,6 +209,10 @@ export function resolveDependencies(input: ResolveInput): Resolution {
 
 /** Newest version every requirement accepts (the preferred one when it still qualifies). */
 function pickVersion(id: string, reqs: readonly Requirement[], versions: readonly RemoteVersion[], preferred?: string): RemoteVersion {
+  // Distro-package features have the single version `system`; it never mixes with semver requests.
+  const systemReqs = reqs.filter((r) => r.spec.kind === 'system')
+  if (systemReqs.length === reqs.length) return resolveVersion(id, reqs[0]!.spec, versions)
+  if (systemReqs.length) throw conflict(id, [systemReqs[0]!, reqs.find((r) => r.spec.kind !== 'system')!], sortVersions(versions), true)
   const sorted = sortVersions(versions)
   const sets = reqs.map((r) => {
     const c = specCandidates(r.spec, sorted)

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RunnerError, assertSupported, isRunnerError, platformKey, redactUrl, type Artifact, type Logger, type Resolution } from '@runner-features/core'
+import { RunnerError, SYSTEM_VERSION, assertSupported, isRunnerError, platformKey, redactUrl, type Artifact, type Logger, type Resolution } from '@runner-features/core'
 import { writeLockfile, type LockPlatform, type Lockfile } from '@runner-features/core/config'
 import { installFeature, isComplete, toolCacheEntry, type Progress } from '@runner-features/installer'
 import type { Runtime } from '../runtime.js'
@@ -69,7 +69,7 @@ export async function installFromConfig(rt: Runtime, opts: ConfigInstallOptions)
     for (const f of resolution.features) {
       const ref = project.plugins.get(f.id)!
       assertSupported(ref.manifest, project.platform, `${f.id}@${f.version.version} (${f.requirements[0]!.source})`)
-      if (!lock!.features[f.id]?.platforms[key]) {
+      if (f.version.version !== SYSTEM_VERSION && !lock!.features[f.id]?.platforms[key]) {
         throw new RunnerError('LOCKFILE_MISSING_PLATFORM', `the lock has no ${key} entry for ${f.id}@${f.version.version}`, {
           where: `${project.lockFile} (${f.id} ${key})`,
           hint: `run \`runner features lock --platform all\` (it needs no ${key} machine) and commit the lock`,
@@ -89,7 +89,7 @@ export async function installFromConfig(rt: Runtime, opts: ConfigInstallOptions)
 }
 
 function lockHasPlatform(project: ConfigProject, lock: Lockfile, key: LockPlatform): boolean {
-  return Object.entries(lock.features).every(([id, f]) => f.platforms[key] || !project.plugins.get(id)?.manifest.platforms.some((s) => s.arch.includes(project.platform.arch) && s.libc.includes(project.platform.libc)))
+  return Object.entries(lock.features).every(([id, f]) => f.platforms[key] || f.version === SYSTEM_VERSION || !project.plugins.get(id)?.manifest.platforms.some((s) => s.arch.includes(project.platform.arch) && s.libc.includes(project.platform.libc)))
 }
 
 async function installOne(
@@ -97,7 +97,6 @@ async function installOne(
   options: Readonly<Record<string, unknown>>,
 ): Promise<InstallReportItem> {
   const started = Date.now()
-  const locked = lock.features[id]!.platforms[key]!
   const item: InstallReportItem = { id, spec, version, status: 'failed' }
   const feature = await project.feature(id)
   const plugin = project.plugins.get(id)!
@@ -105,6 +104,8 @@ async function installOne(
   const http = shared.http
   // The plugin sees its validated options (defaults applied) through its context.
   const ctx = { ...shared.ctx, options }
+  if (version === SYSTEM_VERSION) return installSystem(rt, project, item, { feature, plugin, ctx, http }, net, opts, started)
+  const locked = lock.features[id]!.platforms[key]!
   const artifact: Artifact = { url: locked.url, sha256: locked.sha256, size: locked.size, archive: locked.archive, strip: locked.strip, fileName: locked.fileName, checksumSource: `${project.lockFile} (${id} ${key})` }
   const entry = toolCacheEntry(rt.toolCacheRoot, feature.toolName, version, project.platform.arch)
   item.path = entry.installDir
@@ -191,4 +192,22 @@ async function runGraph(resolution: Resolution, limit: number, fn: (f: Resolutio
     }
     pump()
   })
+}
+
+/** Distro-package features: nothing locked to bytes; the package manager installs (or finds) them. */
+async function installSystem(
+  rt: Runtime, project: ConfigProject, item: InstallReportItem, t: Pick<Parameters<typeof installFeature>[0], 'feature' | 'plugin' | 'ctx' | 'http'>,
+  net: NetOptions, opts: ConfigInstallOptions, started: number,
+): Promise<InstallReportItem> {
+  if (opts.dryRun) return { ...item, status: 'would-install', fetchFrom: `the ${project.platform.distro.id} package manager` }
+  try {
+    const outcome = await installFeature(
+      { ...t, version: { version: SYSTEM_VERSION }, platform: project.platform },
+      { toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, cacheDir: net.cacheDir, stateFile: rt.stateFile, env: rt.env, link: opts.link },
+    )
+    return { ...item, status: outcome.status, path: outcome.record.path, sourceUrl: outcome.record.sourceUrl, seconds: (Date.now() - started) / 1000 }
+  } catch (err) {
+    const e = isRunnerError(err) ? err : new RunnerError('PACKAGE_MANAGER_FAILED', (err as Error).message, { where: item.id, cause: err })
+    return { ...item, status: 'failed', error: { code: e.code, message: e.message, where: e.where, hint: e.hint } }
+  }
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RunnerError, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
+import { RunnerError, SYSTEM_VERSION, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, type LockDifference, type LockPlatform, type LockedArtifact, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
@@ -154,7 +154,8 @@ export async function buildLock(rt: Runtime, project: ConfigProject, resolution:
     const old = project.lock?.features[f.id]
     const sameBuild = old && old.version === f.version.version && old.plugin.name === ref.name && old.plugin.version === ref.version
     const entries: Partial<Record<LockPlatform, LockedArtifact>> = {}
-    for (const key of platforms) {
+    // Distro packages have no artifact to pin: the distro's package manager and its signatures decide.
+    for (const key of f.version.version === SYSTEM_VERSION ? [] : platforms) {
       if (!supports(ref, key)) continue
       const kept = sameBuild ? old.platforms[key] : undefined
       if (kept) {
