@@ -5,6 +5,7 @@ import {
   RunnerError, platformKey, readState, updateState, withFileLock, withRecord,
   type Artifact, type Feature, type FeatureContext, type InstalledRecord, type Platform, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
+import { makeBinsExecutable } from './bin-modes.js'
 import { fetchVerifiedAndExtract, type Progress } from './fetch-verified.js'
 import { installSystemFeature } from './install-system.js'
 import type { FeatureHttp } from './http.js'
@@ -66,6 +67,7 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
     await mkdir(staging)
     try {
       const fetched = await fetchVerifiedAndExtract(artifact, { http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress })
+      await makeBinsExecutable(staging, feature.bins)
       await smokeTest(feature, version.version, staging, target.ctx)
       await rename(staging, entry.installDir)
       await writeFile(entry.marker, '')
