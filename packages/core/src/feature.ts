@@ -1,6 +1,7 @@
 import type { Arch, DistroFamily, Libc, Platform } from './platform.js'
 import type { RemoteVersion } from './version-spec.js'
 import type { FeatureContext, Schema } from './context.js'
+import type { RepositorySpec } from './package-manager.js'
 
 /**
  * A hard dependency: `id` must be installed (at a version matching `version`, with these options)
@@ -106,7 +107,25 @@ export interface Feature extends FeatureManifest {
    * Core's package-manager layer installs them when missing; `bins` and smoke tests are then looked
    * up on PATH and the state records the system location. A family missing here is unsupported.
    */
-  packages?(platform: Platform): SystemPackages
+  packages?(platform: Platform, options?: Readonly<Record<string, unknown>>): SystemPackages
+  /**
+   * For `packages` features served by a vendor repository rather than the distro's own (Docker CE):
+   * the repository per distro family, with canonical URLs under `upstream` (core rebases them onto a
+   * mirror) and the expected key fingerprint. Core adds it, key checked first, only when packages are
+   * missing; a family absent here installs from the distro's enabled repositories.
+   */
+  repositories?(platform: Platform): Partial<Record<DistroFamily, RepositorySpec>>
+  /**
+   * Groups whose members may use what the feature installs (the docker socket). Core creates each
+   * missing group with its `gid` before the packages (so their install scripts reuse it) and adds
+   * the runner user to it.
+   */
+  groups?: GroupMembership[]
+  /**
+   * Warnings core prints after a successful install, given the validated options and where it ran
+   * (the engine-in-a-container caveat). Pure: no I/O.
+   */
+  notices?(options: Readonly<Record<string, unknown>>, situation: InstallSituation): string[]
   /** More smoke tests run after `smokeTest` (one per tool of a bundle such as common-utils). */
   smokeTests?: SmokeTest[]
   /** The artifact for one version on one platform, checksum included. */
@@ -119,6 +138,22 @@ export interface Feature extends FeatureManifest {
   options?: Schema<Record<string, unknown>>
   /** Extra variables written to `GITHUB_ENV` after install, computed from the install dir. */
   env?(installDir: string, version: string, options: Readonly<Record<string, unknown>>): Record<string, string>
+}
+
+/** A group the runner user must belong to; created by core when missing. */
+export interface GroupMembership {
+  name: string
+  /**
+   * The gid a newly created group gets (`docker`: 123, what ARC's runner image and its dind sidecar
+   * `dockerd --group=123` agree on). An existing group keeps its gid; core warns when it differs.
+   */
+  gid?: number
+}
+
+/** What core knows about the machine an install ran on, for {@link Feature.notices}. */
+export interface InstallSituation {
+  /** Inside a container (`/.dockerenv`, `/run/.containerenv`, or the `container` variable). */
+  inContainer: boolean
 }
 
 /** Where a feature's code and metadata came from. */

@@ -1,6 +1,7 @@
 /**
  * `node packages/fixture-mirror/dist/cli.js serve-demo [--port N]`: builds the demo mirror, serves
- * it on 127.0.0.1 and prints one JSON line `{"url", "nodejs", "hashicorp"}` on stdout once ready.
+ * it on 127.0.0.1 and prints one JSON line `{"url", "nodejs", "hashicorp", "powershell"}` on stdout once
+ * ready.
  * Runs until SIGTERM or SIGINT. Progress and errors go to stderr.
  */
 import { parseArgs } from 'node:util'

@@ -15,8 +15,10 @@ afterAll(async () => {
 })
 
 describe('serveDemo', () => {
-  it('serves nodejs.org/dist under nodejs/ and releases.hashicorp.com under hashicorp/', () => {
-    expect(urls).toEqual({ url: server.url, nodejs: `${server.url}nodejs/`, hashicorp: `${server.url}hashicorp/` })
+  it('serves nodejs.org/dist under nodejs/, releases.hashicorp.com under hashicorp/, PowerShell\'s GitHub releases under powershell/', async () => {
+    expect(urls).toEqual({ url: server.url, nodejs: `${server.url}nodejs/`, hashicorp: `${server.url}hashicorp/`, powershell: `${server.url}powershell/` })
+    expect((await fetch(`${urls.powershell}releases.atom`)).status).toBe(200)
+    expect((await fetch(`${urls.powershell}releases/download/v7.5.2/hashes.sha256`)).status).toBe(200)
   })
 
   it('a client can resolve and verify terraform 1.5.0 the way the product will', async () => {

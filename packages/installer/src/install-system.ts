@@ -3,10 +3,11 @@ import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import {
   RunnerError, SYSTEM_VERSION, assertSupported, platformKey, readState, updateState, withFileLock, withRecord,
-  type Exec, type Feature, type InstalledRecord, type PackageManager, type Platform,
+  type Exec, type Feature, type InstalledRecord, type Logger, type PackageManager, type Platform,
 } from '@runner-features/core'
-import { packageManagerFor, systemDeps, whichOnPath, type PmDeps } from '@runner-features/package-managers'
+import { ensureGroupMember, packageManagerFor, systemDeps, whichOnPath, type PmDeps } from '@runner-features/package-managers'
 import type { InstallOutcome, InstallSettings, InstallTarget } from './install-feature.js'
+import { detectContainer, repositoryFor, runnerUser } from './system-setup.js'
 import { exportToJob } from './toolcache.js'
 
 /** Package managers can take minutes (a cold `apt-get update` plus downloads); smoke tests cannot. */
@@ -23,6 +24,10 @@ export interface SystemInstallDeps {
   exec: Exec
   /** Finds a bin on PATH (smoke tests, the recorded location). */
   which(name: string): Promise<string | undefined>
+  /** The user who joins the feature's groups (see {@link runnerUser}); undefined = nobody. */
+  runnerUser(env: InstallSettings['env']): Promise<string | undefined>
+  /** Whether this runs inside a container (for the feature's notices). */
+  inContainer(env: InstallSettings['env']): boolean
 }
 
 // One package manager per process (= per CLI run) and platform, shared by every feature of the run:
@@ -34,7 +39,8 @@ export function defaultSystemInstallDeps(target: Pick<InstallTarget, 'platform' 
   const key = `${platformKey(target.platform)}:${target.platform.distro.id}`
   let pm = perRun.get(key)
   if (!pm) perRun.set(key, (pm = systemDeps({ exec: systemExec, platform: target.platform, logger: target.ctx.logger })))
-  return { pm, exec: target.ctx.exec, which: (name) => whichOnPath(name) }
+  const userExists = async (name: string) => (await pm.exec('id', ['-u', name])).exitCode === 0
+  return { pm, exec: target.ctx.exec, which: (name) => whichOnPath(name), runnerUser: (env) => runnerUser(env, pm.uid, userExists), inContainer: (env) => detectContainer(env) }
 }
 
 function managerFor(platform: Platform, deps: PmDeps): Promise<PackageManager> {
@@ -43,9 +49,9 @@ function managerFor(platform: Platform, deps: PmDeps): Promise<PackageManager> {
   return pm
 }
 
-/** The packages a feature needs on this platform, or `UNSUPPORTED_PLATFORM` naming the families it has names for. */
-export function systemPackagesFor(feature: Feature, platform: Platform, where: string): string[] {
-  const byFamily = feature.packages?.(platform) ?? {}
+/** The packages a feature needs on this platform (and options), or `UNSUPPORTED_PLATFORM` naming the families it has names for. */
+export function systemPackagesFor(feature: Feature, platform: Platform, where: string, options: Readonly<Record<string, unknown>> = {}): string[] {
+  const byFamily = feature.packages?.(platform, options) ?? {}
   const names = byFamily[platform.distro.family]
   if (names?.length) return names
   throw new RunnerError('UNSUPPORTED_PLATFORM', `${feature.id} declares no packages for ${platform.distro.id} (family ${platform.distro.family})`, {
@@ -58,23 +64,32 @@ export function systemPackagesFor(feature: Feature, platform: Platform, where: s
  * The install flow for features made of distro packages (version `system`): platform check →
  * package manager for the distro → under one machine-wide lock (apt/dnf/apk hold their own locks;
  * two features of one run must not race for them): `isInstalled` — when everything is there, no
- * package-manager command runs at all — else `install` (one index refresh at most, only when
- * stale) → smoke tests → state record (`path` = the system bin dir, `sourceUrl` = `apt:git,curl`).
+ * package-manager command runs at all — else the feature's vendor repository is added (mirror
+ * applied, key fingerprint checked before anything is written), its groups are ensured (before the
+ * packages, whose install scripts then reuse the declared gid; also on a no-op run, which costs only
+ * `getent`/`id`), and `install` runs (one index refresh at most, only when stale) → smoke tests →
+ * the feature's notices → state record (`path` = the system bin dir, `sourceUrl` = `apt:git,curl`).
  */
 export async function installSystemFeature(target: InstallTarget, settings: InstallSettings, deps: SystemInstallDeps = defaultSystemInstallDeps(target)): Promise<InstallOutcome> {
   const { feature, platform, plugin } = target
   const where = `${feature.id}@${SYSTEM_VERSION}`
   assertSupported(feature, platform, where)
-  const packages = systemPackagesFor(feature, platform, where)
+  const options = target.ctx.options ?? {}
+  const packages = systemPackagesFor(feature, platform, where, options)
+  const repository = repositoryFor(feature, platform, (url) => target.http.resolve(url), settings.env)
   const pm = await managerFor(platform, deps.pm)
   const lock = join(settings.toolCacheRoot, '.runner-features', 'system-packages.lock')
   await mkdir(dirname(lock), { recursive: true })
   const fresh = await withFileLock(lock, async () => {
-    if (await pm.isInstalled(packages)) return false
+    const missing = !(await pm.isInstalled(packages))
+    if (missing && repository) await pm.addRepository(repository)
+    await ensureGroups(feature, settings, deps, target.ctx.logger)
+    if (!missing) return false
     await pm.install(packages)
     return true
   }, { what: `the system package manager (${platformKey(platform)})`, timeoutMs: 30 * 60_000 })
   if (fresh) await smokeTestSystem(feature, packages, pm, deps)
+  if (fresh) for (const notice of feature.notices?.(options, { inContainer: deps.inContainer(settings.env) }) ?? []) target.ctx.logger.warn(`${feature.id}: ${notice}`)
 
   const primary = feature.bins[0] ? await deps.which(feature.bins[0]) : undefined
   const path = primary ? dirname(primary) : '/usr/bin'
@@ -97,6 +112,19 @@ export async function installSystemFeature(target: InstallTarget, settings: Inst
   }
   await updateState(settings.stateFile, (state) => withRecord(state, record))
   return { status: fresh ? 'installed' : 'already-installed', record }
+}
+
+/** Each declared group exists and holds the runner's user; what changed or looks off is logged. */
+async function ensureGroups(feature: Feature, settings: InstallSettings, deps: SystemInstallDeps, logger: Logger): Promise<void> {
+  if (!feature.groups?.length) return
+  const user = await deps.runnerUser(settings.env)
+  if (!user) logger.warn(`${feature.id}: no runner user found (not root via sudo, no \`runner\` account, RUNNER_FEATURES_USER unset), so nobody was added to ${feature.groups.map((g) => g.name).join(', ')}`)
+  for (const group of feature.groups) {
+    const outcome = await ensureGroupMember(deps.pm, group, user)
+    if (outcome.created) logger.info(`${feature.id}: created group ${group.name}${group.gid === undefined ? '' : ` (gid ${group.gid})`}`)
+    if (outcome.added) logger.info(`${feature.id}: added ${user} to group ${group.name} (applies to new logins: restart the runner service)`)
+    for (const w of outcome.warnings) logger.warn(`${feature.id}: ${w}`)
+  }
 }
 
 /** Every bin must be on PATH and every smoke test must print what it expects. */
