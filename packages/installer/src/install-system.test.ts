@@ -31,6 +31,8 @@ function harness(installed: boolean) {
   const deps: SystemInstallDeps = {
     pm: sys.deps,
     which: async (name) => `/usr/bin/${name}`,
+    runnerUser: async () => 'runner',
+    inContainer: () => false,
     exec: async (file, args) => {
       smoke.push([file, ...args].join(' '))
       const out: Record<string, string> = { git: 'git version 2.39.5', curl: 'curl 7.88.1', jq: 'jq-1.6', ssh: 'OpenSSH_9.2p1', gpg: 'gpg (GnuPG) 2.2.40', xz: 'xz (XZ Utils) 5.4.1', unzip: 'UnZip 6.00' }
