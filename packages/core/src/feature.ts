@@ -85,6 +85,7 @@ export interface Artifact {
 /**
  * Runs after extraction, in the staging directory, before the atomic rename. `command[0]` is relative
  * to the install dir (for `packages` features: a command looked up on PATH). `expect` must appear in stdout+stderr; `{{version}}` is the resolved version.
+ * `{{major.minor}}` its first two components, for tools that print no more (`nvcc --version`: `release 12.4`).
  */
 export interface SmokeTest {
   command: string[]
@@ -128,8 +129,19 @@ export interface Feature extends FeatureManifest {
   notices?(options: Readonly<Record<string, unknown>>, situation: InstallSituation): string[]
   /** More smoke tests run after `smokeTest` (one per tool of a bundle such as common-utils). */
   smokeTests?: SmokeTest[]
-  /** The artifact for one version on one platform, checksum included. */
-  artifact(version: RemoteVersion, platform: Pick<Platform, 'os' | 'arch' | 'libc'>, ctx: FeatureContext): Promise<Artifact>
+  /**
+   * The artifact for one version on one platform, checksum included. A feature declares this or
+   * {@link Feature.artifacts} (or is made of `packages`); core calls whichever exists.
+   */
+  artifact?(version: RemoteVersion, platform: Pick<Platform, 'os' | 'arch' | 'libc'>, ctx: FeatureContext): Promise<Artifact>
+  /**
+   * For a version shipped as several archives that together make one install (NVIDIA's per-component
+   * redist tarballs): every artifact, each with its own sha256, extracted in this order into the same
+   * install dir (a later archive's file replaces an earlier one at the same path, as successive
+   * `tar -x` runs would). Core verifies all of them before anything becomes visible, and the lock
+   * and the state record each one.
+   */
+  artifacts?(version: RemoteVersion, platform: Pick<Platform, 'os' | 'arch' | 'libc'>, ctx: FeatureContext): Promise<Artifact[]>
   /**
    * The options this feature accepts (zod or anything with `safeParse`), with defaults. Validated at
    * resolve time against what the config and dependents ask for; the parsed value (defaults applied)

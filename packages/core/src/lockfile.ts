@@ -31,7 +31,9 @@ const lockedFeature = z.strictObject({
   plugin: z.strictObject({ name: z.string(), version: z.string(), integrity: z.string().optional() }),
   options: z.record(z.string(), z.unknown()),
   dependsOn: z.array(z.string()),
-  platforms: z.partialRecord(z.enum(LOCK_PLATFORMS), lockedArtifact),
+  // One artifact (most features) or, for a version made of several archives (cuda), the list in
+  // extraction order. One stays a plain object so existing locks read and write unchanged.
+  platforms: z.partialRecord(z.enum(LOCK_PLATFORMS), z.union([lockedArtifact, z.array(lockedArtifact).min(2)])),
 })
 
 const lockfileSchema = z.strictObject({
@@ -40,8 +42,20 @@ const lockfileSchema = z.strictObject({
 })
 
 export type LockedArtifact = z.infer<typeof lockedArtifact> & { archive: ArchiveKind }
+/** What the lock holds for one feature on one platform: its artifact, or its artifacts in extraction order. */
+export type LockedPlatform = LockedArtifact | LockedArtifact[]
 export type LockedFeature = z.infer<typeof lockedFeature>
 export type Lockfile = z.infer<typeof lockfileSchema>
+
+/** The artifacts of a platform entry, in extraction order (a single artifact as a list of one). */
+export function lockedArtifacts(entry: LockedPlatform): LockedArtifact[] {
+  return Array.isArray(entry) ? entry : [entry]
+}
+
+/** The lock form of a platform's artifacts: one stays an object, several become a list. */
+export function lockedPlatform(artifacts: readonly LockedArtifact[]): LockedPlatform {
+  return artifacts.length === 1 ? artifacts[0]! : [...artifacts]
+}
 
 export function lockPathFor(configFile: string): string {
   return join(dirname(configFile), LOCKFILE_NAME)

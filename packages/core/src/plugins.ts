@@ -180,7 +180,7 @@ export async function loadFeature(ref: PluginRef): Promise<Feature> {
     throw new RunnerError('PLUGIN_INVALID', `${ref.name} could not be loaded: ${(err as Error).message}`, { where: entry, hint: 'reinstall the plugin; plugins must be self-contained ESM bundles', cause: err })
   }
   const feature = mod.default
-  if (!feature || typeof feature.listVersions !== 'function' || typeof feature.artifact !== 'function') {
+  if (!feature || typeof feature.listVersions !== 'function' || (typeof feature.artifact !== 'function' && typeof feature.artifacts !== 'function')) {
     throw new RunnerError('PLUGIN_INVALID', `${ref.name} has no default-exported feature`, { where: entry, hint: 'export default defineFeature({...}) from the package main' })
   }
   if (feature.id !== ref.manifest.id || feature.toolName !== ref.manifest.toolName) {

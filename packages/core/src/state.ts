@@ -12,14 +12,29 @@ export interface InstalledRecord {
   arch: string
   /** The install dir: `<root>/<toolName>/<version>/<arch>`. */
   path: string
-  /** Canonical upstream URL of the artifact (never the mirror, never credentials). */
+  /** Canonical upstream URL of the (first) artifact (never the mirror, never credentials). */
   sourceUrl: string
+  /** sha256 of the (first) artifact. */
   sha256: string
+  /** Bytes downloaded: the sum over {@link InstalledRecord.artifacts}. */
   size: number
+  /**
+   * Every artifact extracted into this install, in order (the first is `sourceUrl`/`sha256`). Absent
+   * in records written before multi-artifact installs, and for distro-package installs.
+   */
+  artifacts?: InstalledArtifact[]
   plugin: { name: string; version: string }
   /** Absolute paths of bin links this install created. */
   links: string[]
   installedAt: string
+}
+
+/** One verified artifact of an install, as the state records it. */
+export interface InstalledArtifact {
+  /** Canonical upstream URL (never the mirror, never credentials). */
+  url: string
+  sha256: string
+  size: number
 }
 
 export interface InstalledState {

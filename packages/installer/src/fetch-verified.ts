@@ -28,7 +28,7 @@ export interface FetchResult extends ExtractStats {
   fetchedFrom: string
 }
 
-const SHA256_RE = /^[0-9a-f]{64}$/
+export const SHA256_RE = /^[0-9a-f]{64}$/
 
 /** Content-addressed cache path for a verified file. */
 export function cachedPath(cacheDir: string, sha256: string): string {

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, writeFile, rmdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import {
-  RunnerError, platformKey, readState, updateState, withFileLock, withRecord,
+  RunnerError, artifactsFor, platformKey, readState, updateState, withFileLock, withRecord,
   type Artifact, type Feature, type FeatureContext, type InstalledRecord, type Platform, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { makeBinsExecutable } from './bin-modes.js'
-import { fetchVerifiedAndExtract, type Progress } from './fetch-verified.js'
+import { fetchAllVerified, type FetchAllResult } from './fetch-all.js'
+import type { Progress } from './fetch-verified.js'
 import { installSystemFeature } from './install-system.js'
 import type { FeatureHttp } from './http.js'
 import { assertLinkable, exists, exportToJob, isComplete, linkBins, toolCacheEntry, unlinkBins } from './toolcache.js'
@@ -31,8 +32,8 @@ export interface InstallTarget {
   platform: Platform
   ctx: FeatureContext
   http: FeatureHttp
-  /** When set (e.g. from a lockfile), used instead of asking the plugin. */
-  artifact?: Artifact
+  /** When set (e.g. from a lockfile), used instead of asking the plugin: every artifact, in extraction order. */
+  artifacts?: Artifact[]
 }
 
 export interface InstallOutcome {
@@ -62,16 +63,16 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
     if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')
     await removeLeftovers(entry.versionDir, platform.arch, entry.installDir)
 
-    const artifact = target.artifact ?? (await feature.artifact(version, platform, target.ctx))
+    const artifacts = target.artifacts ?? (await artifactsFor(feature, version, platform, target.ctx))
     const staging = join(entry.versionDir, `.staging-${platform.arch}-${process.pid}-${randomBytes(3).toString('hex')}`)
     await mkdir(staging)
     try {
-      const fetched = await fetchVerifiedAndExtract(artifact, { http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress })
+      const fetched = await fetchAllVerified(artifacts, { http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress })
       await makeBinsExecutable(staging, feature.bins)
       await smokeTest(feature, version.version, staging, target.ctx)
       await rename(staging, entry.installDir)
       await writeFile(entry.marker, '')
-      return await finish(target, settings, entry.installDir, 'installed', { artifact, size: fetched.size, fromCache: fetched.fromCache, files: fetched.files })
+      return await finish(target, settings, entry.installDir, 'installed', fetched)
     } finally {
       await rm(staging, { recursive: true, force: true })
     }
@@ -88,7 +89,7 @@ async function removeLeftovers(versionDir: string, arch: string, installDir: str
 async function smokeTest(feature: Feature, version: string, dir: string, ctx: FeatureContext): Promise<void> {
   const [cmd, ...args] = feature.smokeTest.command
   if (!cmd) return
-  const expected = feature.smokeTest.expect.replaceAll('{{version}}', version)
+  const expected = feature.smokeTest.expect.replaceAll('{{version}}', version).replaceAll('{{major.minor}}', version.split('.').slice(0, 2).join('.'))
   const file = join(dir, cmd)
   if (!(await exists(file))) {
     throw new RunnerError('SMOKE_TEST_FAILED', `${cmd} is missing from the extracted archive`, { where: `${feature.id}@${version}`, hint: 'the archive layout does not match the plugin (strip or bins); report it to the plugin author' })
@@ -103,7 +104,7 @@ async function smokeTest(feature: Feature, version: string, dir: string, ctx: Fe
   }
 }
 
-async function finish(target: InstallTarget, settings: InstallSettings, installDir: string, status: InstallOutcome['status'], fresh?: { artifact: Artifact; size: number; fromCache: boolean; files: number }): Promise<InstallOutcome> {
+async function finish(target: InstallTarget, settings: InstallSettings, installDir: string, status: InstallOutcome['status'], fresh?: FetchAllResult): Promise<InstallOutcome> {
   const { feature, version, platform, plugin } = target
   const links = settings.link === false ? [] : await linkBins(installDir, feature.bins, settings.binDir, settings.toolCacheRoot)
   const primary = feature.bins[0]
@@ -122,9 +123,10 @@ async function finish(target: InstallTarget, settings: InstallSettings, installD
       version: version.version,
       arch: platform.arch,
       path: installDir,
-      sourceUrl: fresh?.artifact.url ?? previous?.sourceUrl ?? '',
-      sha256: fresh?.artifact.sha256 ?? previous?.sha256 ?? '',
+      sourceUrl: fresh?.artifacts[0]?.url ?? previous?.sourceUrl ?? '',
+      sha256: fresh?.artifacts[0]?.sha256 ?? previous?.sha256 ?? '',
       size: fresh?.size ?? previous?.size ?? 0,
+      ...(fresh ? { artifacts: fresh.artifacts } : previous?.artifacts ? { artifacts: previous.artifacts } : {}),
       plugin: fresh || !previous ? { name: plugin.name, version: plugin.version } : previous.plugin,
       links: [...new Set([...links, ...(previous?.links ?? [])])],
       installedAt: fresh || !previous ? new Date().toISOString() : previous.installedAt,

@@ -1,4 +1,4 @@
-import type { Feature, FeatureContext, FeatureManifest, Platform, RemoteVersion } from '@runner-features/core'
+import type { Artifact, Feature, FeatureContext, FeatureManifest, Platform, RemoteVersion } from '@runner-features/core'
 import { manifestProblem } from '@runner-features/core'
 
 /**
@@ -66,13 +66,16 @@ export function contractProblems(feature: Feature, pkgJson: { name?: string; dep
       }
       if (!s.distros && !s.families) problems.push('a packages feature must list the distro families it supports')
     }
-  } else if (!feature.smokeTest.command.length || !feature.smokeTest.expect.includes('{{version}}')) problems.push('smokeTest must run something and expect {{version}}')
+  } else {
+    if (!feature.smokeTest.command.length || !/\{\{(version|major\.minor)\}\}/.test(feature.smokeTest.expect)) problems.push('smokeTest must run something and expect {{version}} (or {{major.minor}})')
+    if (!feature.artifact && !feature.artifacts) problems.push('a downloadable feature must declare artifact() or artifacts()')
+  }
   if (!feature.platforms.length) problems.push('platforms must not be empty')
   return problems
 }
 
 /** Checks an artifact a plugin produced: checksum present, URL under the upstream. */
-export function artifactProblems(feature: Feature, artifact: Awaited<ReturnType<Feature['artifact']>>): string[] {
+export function artifactProblems(feature: Feature, artifact: Artifact): string[] {
   const problems: string[] = []
   if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) problems.push(`sha256 "${artifact.sha256}" is not 64 lower-case hex`)
   if (!artifact.url.startsWith(feature.upstream)) problems.push(`${artifact.url} is outside the upstream ${feature.upstream}; a mirror could not serve it`)

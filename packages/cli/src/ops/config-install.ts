@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RunnerError, SYSTEM_VERSION, assertSupported, isRunnerError, platformKey, redactUrl, type Artifact, type Logger, type Resolution } from '@runner-features/core'
-import { writeLockfile, type LockPlatform, type Lockfile } from '@runner-features/core/config'
+import { RunnerError, SYSTEM_VERSION, artifactsFor, assertSupported, isRunnerError, platformKey, redactUrl, type Artifact, type Logger, type Resolution } from '@runner-features/core'
+import { lockedArtifacts, writeLockfile, type LockPlatform, type Lockfile } from '@runner-features/core/config'
 import { installFeature, isComplete, toolCacheEntry, type Progress } from '@runner-features/installer'
 import type { Runtime } from '../runtime.js'
 import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './config-plan.js'
-import type { InstallReport, InstallReportItem } from './install-report.js'
+import { plannedDownload, type InstallReport, type InstallReportItem } from './install-report.js'
 
 export interface ConfigInstallOptions {
   cwd: string
@@ -105,28 +105,30 @@ async function installOne(
   // The plugin sees its validated options (defaults applied) through its context.
   const ctx = { ...shared.ctx, options }
   if (version === SYSTEM_VERSION) return installSystem(rt, project, item, { feature, plugin, ctx, http }, net, opts, started)
-  const locked = lock.features[id]!.platforms[key]!
-  const artifact: Artifact = { url: locked.url, sha256: locked.sha256, size: locked.size, archive: locked.archive, strip: locked.strip, fileName: locked.fileName, checksumSource: `${project.lockFile} (${id} ${key})` }
+  const locked = lockedArtifacts(lock.features[id]!.platforms[key]!)
+  const artifacts: Artifact[] = locked.map((l) => ({ url: l.url, sha256: l.sha256, size: l.size, archive: l.archive, strip: l.strip, fileName: l.fileName, checksumSource: `${project.lockFile} (${id} ${key})` }))
   const entry = toolCacheEntry(rt.toolCacheRoot, feature.toolName, version, project.platform.arch)
   item.path = entry.installDir
   if (opts.dryRun) {
     if (await isComplete(entry)) return { ...item, status: 'already-installed' }
-    return { ...item, status: 'would-install', sourceUrl: artifact.url, fetchFrom: redactUrl(http.resolve(artifact.url)), sha256: artifact.sha256, size: artifact.size }
+    return { ...item, status: 'would-install', ...plannedDownload(artifacts, (u) => redactUrl(http.resolve(u))) }
   }
-  // The lock's sha256 is what gets checked. When a download is needed, also read the upstream
-  // checksum file so a change upstream is reported (never silently followed).
-  let upstreamSha: string | undefined
+  // The lock's sha256s are what get checked. When a download is needed, also read the upstream
+  // checksum files so a change upstream is reported (never silently followed).
+  const upstreamSha = new Map<string, string>()
   const complete = await isComplete(entry)
   if (!complete) {
-    upstreamSha = await feature.artifact({ version }, project.platform, ctx).then((a) => a.sha256.toLowerCase(), () => undefined)
-    if (upstreamSha && upstreamSha !== locked.sha256) {
-      opts.logger.warn(`${id}@${version}: the upstream checksum file now says sha256 ${upstreamSha}, the lock says ${locked.sha256}; verifying against the lock`)
+    const upstream = await artifactsFor(feature, { version }, project.platform, ctx).catch(() => [])
+    for (const a of upstream) upstreamSha.set(a.url, a.sha256.toLowerCase())
+    for (const l of locked) {
+      const now = upstreamSha.get(l.url)
+      if (now && now !== l.sha256) opts.logger.warn(`${id}@${version}: the upstream checksum file now says sha256 ${now}${locked.length > 1 ? ` for ${l.url}` : ''}, the lock says ${l.sha256}; verifying against the lock`)
     }
   }
   if (!complete) opts.onStart?.(id, version, redactUrl(http.resolve(feature.upstream)))
   try {
     const outcome = await installFeature(
-      { feature, plugin, version: { version }, platform: project.platform, ctx, http, artifact },
+      { feature, plugin, version: { version }, platform: project.platform, ctx, http, artifacts },
       {
         toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, cacheDir: net.cacheDir, stateFile: rt.stateFile, env: rt.env, link: opts.link,
         onProgress: (p) => opts.onProgress?.(id, p), onWait: (what) => opts.logger.info(`waiting for another process installing ${what}`),
@@ -135,15 +137,19 @@ async function installOne(
     return {
       ...item, status: outcome.status, path: outcome.record.path, sourceUrl: outcome.record.sourceUrl, sha256: outcome.record.sha256,
       size: outcome.record.size, fromCache: outcome.fromCache, links: outcome.record.links, seconds: (Date.now() - started) / 1000,
+      ...(outcome.record.artifacts ? { artifacts: outcome.record.artifacts } : {}),
     }
   } catch (err) {
     if (isRunnerError(err) && err.code === 'CHECKSUM_MISMATCH') {
-      throw new RunnerError('CHECKSUM_MISMATCH', `${err.message}; the lock pins sha256 ${locked.sha256}${upstreamSha ? `, the upstream checksum file says ${upstreamSha}` : ''}`, {
+      // The failing artifact is the locked one whose sha256 was expected.
+      const bad = locked.find((l) => l.sha256 === err.details?.expected) ?? locked[0]!
+      const upstream = upstreamSha.get(bad.url)
+      throw new RunnerError('CHECKSUM_MISMATCH', `${err.message}; the lock pins sha256 ${bad.sha256}${upstream ? `, the upstream checksum file says ${upstream}` : ''}`, {
         where: err.where,
-        hint: upstreamSha && upstreamSha !== locked.sha256
+        hint: upstream && upstream !== bad.sha256
           ? 'upstream re-published this version with different bytes; check why, then `runner features upgrade` to accept the new checksum'
           : 'the mirror or network served different bytes than the lock pins; nothing was installed',
-        details: { lockSha256: locked.sha256, upstreamSha256: upstreamSha ?? null },
+        details: { lockSha256: bad.sha256, upstreamSha256: upstream ?? null },
         cause: err,
       })
     }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RunnerError, SYSTEM_VERSION, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
-import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, type LockDifference, type LockPlatform, type LockedArtifact, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
+import { RunnerError, SYSTEM_VERSION, artifactsFor, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
+import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
 
@@ -153,7 +153,7 @@ export async function buildLock(rt: Runtime, project: ConfigProject, resolution:
     const ref = project.plugins.get(f.id)!
     const old = project.lock?.features[f.id]
     const sameBuild = old && old.version === f.version.version && old.plugin.name === ref.name && old.plugin.version === ref.version
-    const entries: Partial<Record<LockPlatform, LockedArtifact>> = {}
+    const entries: Partial<Record<LockPlatform, LockedPlatform>> = {}
     // Distro packages have no artifact to pin: the distro's package manager and its signatures decide.
     for (const key of f.version.version === SYSTEM_VERSION ? [] : platforms) {
       if (!supports(ref, key)) continue
@@ -165,16 +165,19 @@ export async function buildLock(rt: Runtime, project: ConfigProject, resolution:
       try {
         const { ctx, http } = contextFor(project, f.id, net)
         const feature = await project.feature(f.id)
-        const a = await feature.artifact(f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx)
         const mirror = mirrorFor(f.id, net.mirrors, net.env)
-        // Upstream checksum files carry no sizes; a HEAD request does, without downloading.
-        const size = a.size ?? (await http.size(a.url))
-        if (size === undefined) warnings.push(`${f.id}@${f.version.version}: ${key}: size unknown (no Content-Length for ${redactUrl(http.resolve(a.url))})`)
-        entries[key] = {
-          url: canonicalUrl(a.url, ref.manifest.upstream, mirror), sha256: a.sha256.toLowerCase(), archive: a.archive, strip: a.strip,
-          ...(size !== undefined ? { size } : {}), ...(a.fileName ? { fileName: a.fileName } : {}),
-          checksumSource: canonicalUrl(a.checksumSource, ref.manifest.upstream, mirror),
+        const locked: LockedArtifact[] = []
+        for (const a of await artifactsFor(feature, f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx)) {
+          // Upstream checksum files carry no sizes; a HEAD request does, without downloading.
+          const size = a.size ?? (await http.size(a.url))
+          if (size === undefined) warnings.push(`${f.id}@${f.version.version}: ${key}: size unknown (no Content-Length for ${redactUrl(http.resolve(a.url))})`)
+          locked.push({
+            url: canonicalUrl(a.url, ref.manifest.upstream, mirror), sha256: a.sha256.toLowerCase(), archive: a.archive, strip: a.strip,
+            ...(size !== undefined ? { size } : {}), ...(a.fileName ? { fileName: a.fileName } : {}),
+            checksumSource: canonicalUrl(a.checksumSource, ref.manifest.upstream, mirror),
+          })
         }
+        entries[key] = lockedPlatform(locked)
       } catch (err) {
         // Locking every platform (`all`): one the upstream does not ship for this version is
         // left out with a warning (`--frozen` there then fails with LOCKFILE_MISSING_PLATFORM).

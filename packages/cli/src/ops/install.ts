@@ -1,11 +1,11 @@
 import {
-  RunnerError, assertSupported, isRunnerError, loadFeature, mirrorFor, parseFeatureRequest, readState,
+  RunnerError, artifactsFor, assertSupported, isRunnerError, loadFeature, mirrorFor, parseFeatureRequest, readState,
   newestInstalled, redactUrl, resolveVersion, unknownFeature,
   type FeatureRequest, type Logger, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { createFeatureContext, detectPlatform, installFeature, isComplete, systemPackagesFor, toolCacheEntry, type Progress } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
-import type { InstallReport, InstallReportItem } from './install-report.js'
+import { plannedDownload, type InstallReport, type InstallReportItem } from './install-report.js'
 
 export interface InstallOptions {
   specs: readonly string[]
@@ -81,8 +81,7 @@ export async function installFeatures(rt: Runtime, options: InstallOptions): Pro
       }
       if (options.dryRun) {
         if (await isComplete(entry)) return { ...item, status: 'already-installed' }
-        const artifact = await feature.artifact(version, platform, ctx)
-        return { ...item, status: 'would-install', sourceUrl: artifact.url, fetchFrom: redactUrl(http.resolve(artifact.url)), sha256: artifact.sha256, size: artifact.size }
+        return { ...item, status: 'would-install', ...plannedDownload(await artifactsFor(feature, version, platform, ctx), (u) => redactUrl(http.resolve(u))) }
       }
       options.onStart?.(request.id, version.version, feature.packages ? `the ${platform.distro.id} package manager` : redactUrl(http.resolve(feature.upstream)))
       const outcome = await installFeature(
@@ -96,6 +95,7 @@ export async function installFeatures(rt: Runtime, options: InstallOptions): Pro
       return {
         ...item, status: outcome.status, path: outcome.record.path, sourceUrl: outcome.record.sourceUrl, sha256: outcome.record.sha256,
         size: outcome.record.size, fromCache: outcome.fromCache, links: outcome.record.links, seconds: (Date.now() - started) / 1000,
+        ...(outcome.record.artifacts ? { artifacts: outcome.record.artifacts } : {}),
       }
     } catch (err) {
       const e = isRunnerError(err) ? err : new RunnerError('DOWNLOAD_FAILED', (err as Error).message, { where: `${request.id}@${request.spec.raw}`, cause: err })

@@ -4,7 +4,7 @@ import { printJson, table, writeOut } from '../output.js'
 
 export interface ListResult {
   schemaVersion: 1
-  installed: { id: string; version: string; arch: string; path: string; sourceUrl: string; sha256: string; plugin: string; installedAt: string; complete: boolean }[]
+  installed: { id: string; version: string; arch: string; path: string; sourceUrl: string; sha256: string; artifacts?: { url: string; sha256: string; size: number }[]; plugin: string; installedAt: string; complete: boolean }[]
   plugins: { id: string; name: string; version: string; origin: string; description: string; toolName: string }[]
   problems: { where: string; message: string }[]
 }
@@ -18,7 +18,7 @@ export async function listFeatures(rt: Runtime): Promise<ListResult> {
   return {
     schemaVersion: 1,
     installed: state.installs.map((r) => ({
-      id: r.id, version: r.version, arch: r.arch, path: r.path, sourceUrl: r.sourceUrl, sha256: r.sha256,
+      id: r.id, version: r.version, arch: r.arch, path: r.path, sourceUrl: r.sourceUrl, sha256: r.sha256, ...(r.artifacts ? { artifacts: r.artifacts } : {}),
       plugin: `${r.plugin.name}@${r.plugin.version}`, installedAt: r.installedAt, complete: true,
     })),
     plugins: discovery.plugins.map((p) => ({ id: p.manifest.id, name: p.name, version: p.version, origin: p.origin, description: p.manifest.description, toolName: p.manifest.toolName })),
