@@ -110,6 +110,12 @@ export interface Feature extends FeatureManifest {
    */
   packages?(platform: Platform, options?: Readonly<Record<string, unknown>>): SystemPackages
   /**
+   * For a feature with both routes (python: relocatable builds into the tool cache, and
+   * `python@system` from the distro), what differs on the `system` route. Absent fields = the
+   * top-level ones, which is all a packages-only feature needs.
+   */
+  system?: SystemRoute
+  /**
    * For `packages` features served by a vendor repository rather than the distro's own (Docker CE):
    * the repository per distro family, with canonical URLs under `upstream` (core rebases them onto a
    * mirror) and the expected key fingerprint. Core adds it, key checked first, only when packages are
@@ -148,8 +154,30 @@ export interface Feature extends FeatureManifest {
    * is what the lockfile records.
    */
   options?: Schema<Record<string, unknown>>
+  /**
+   * Relative symlinks core creates inside the staging dir after extraction and before the smoke
+   * test, for layouts a consumer expects but the archive lacks (setup-python wants `bin/python`
+   * and a top-level `python` → `bin/python3.12`). An existing path is left as the archive made it.
+   */
+  links?(version: string): InstallLink[]
   /** Extra variables written to `GITHUB_ENV` after install, computed from the install dir. */
   env?(installDir: string, version: string, options: Readonly<Record<string, unknown>>): Record<string, string>
+}
+
+/** The `system`-route overrides of a feature that also installs from artifacts. */
+export interface SystemRoute {
+  /** Where the package names are known (narrower than `platforms`, the union of both routes). */
+  platforms?: PlatformSupport[]
+  /** Commands looked up on PATH (top-level `bins` are paths inside the install dir). */
+  bins?: string[]
+  smokeTest?: SmokeTest
+  smokeTests?: SmokeTest[]
+}
+
+/** One symlink inside an install dir: `path` (relative to the install dir) → `target` (relative to `path`'s directory). */
+export interface InstallLink {
+  path: string
+  target: string
 }
 
 /** A group the runner user must belong to; created by core when missing. */

@@ -13,6 +13,7 @@ export * from './plugins.js'
 export * from './platform-support.js'
 export * from './compare.js'
 export * from './installed.js'
+export * from './system-versions.js'
 export * from './resolver.js'
 // The team config and the lockfile (zod + yaml) are a separate entry, `@runner-features/core/config`,
 // so plugins (which bundle core) and the `features list` fast path never load them.

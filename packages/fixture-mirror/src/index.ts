@@ -8,3 +8,4 @@ export { buildPowershellMirror, DEFAULT_POWERSHELL_VERSIONS, encodeHashes, POWER
 export { startMirrorServer, type LoggedRequest, type MirrorServer } from './server.js'
 export { buildTerraformMirror, DEFAULT_TERRAFORM_VERSIONS, terraformScript, type TerraformMirrorOptions } from './terraform-mirror.js'
 export { HASHICORP_RELEASES, type HashicorpBuild, type HashicorpIndex, type HashicorpRelease } from './terraform-index.js'
+export { buildPythonMirror, PBS_FIXTURE_TAG, type PythonMirror } from './python-mirror.js'

@@ -22,6 +22,8 @@ export interface MirrorServer {
   resetRequests(): void
   /** Serve `body` for `path` instead of the file (tamper tests); `null` answers 404. */
   override(path: string, body: Buffer | null): void
+  /** Answer `path` with a 302 to `location` (GitHub's `releases/latest/download/<asset>`). */
+  redirect(path: string, location: string): void
   /** Drops every {@link MirrorServer.override}. */
   clearOverrides(): void
   /** Answer the next `times` requests for `path` with `status` (retry tests). */
@@ -67,6 +69,7 @@ export async function startMirrorServer(root: string, opts: { port?: number } = 
   const requests: LoggedRequest[] = []
   const overrides = new Map<string, Buffer | null>()
   const failures = new Map<string, { status: number; remaining: number }>()
+  const redirects = new Map<string, string>()
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET'
@@ -86,6 +89,11 @@ export async function startMirrorServer(root: string, opts: { port?: number } = 
     if (failure) {
       if (--failure.remaining <= 0) failures.delete(path)
       return send(failure.status)
+    }
+    const location = redirects.get(path)
+    if (location) {
+      res.setHeader('location', location)
+      return send(302)
     }
     if (overrides.has(path)) {
       const body = overrides.get(path)
@@ -116,6 +124,7 @@ export async function startMirrorServer(root: string, opts: { port?: number } = 
     requests,
     resetRequests: () => void requests.splice(0),
     override: (path, body) => void overrides.set(key(path), body),
+    redirect: (path, location) => void redirects.set(key(path), location),
     clearOverrides: () => overrides.clear(),
     failNext: (path, status, times = 1) => void failures.set(key(path), { status, remaining: times }),
     close: () =>

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Transform, type Readable } from 'node:stream'
-import { RunnerError, redactUrl, type Artifact } from '@runner-features/core'
+import { PassThrough, Transform, type Readable } from 'node:stream'
+import { RunnerError, isRunnerError, redactUrl, type Artifact } from '@runner-features/core'
 import { extractArchiveFile, extractTarStream, type ExtractStats } from './extract/index.js'
 import type { FeatureHttp } from './http.js'
 
@@ -101,8 +101,16 @@ async function extractFrom(
   let stats: ExtractStats
   try {
     if (artifact.archive === 'tar.gz' || artifact.archive === 'tar.xz') {
-      stats = await extractTarStream(tapped, artifact.archive === 'tar.gz' ? 'gzip' : 'xz', { dest: options.dest, strip: artifact.strip, source: redactUrl(artifact.url) })
-      // The extractor may stop reading at the tar end-of-archive marker; hash every remaining byte.
+      // The extractor reads through its own pipe, so when it fails (or stops early at the tar
+      // end-of-archive marker) the tap lives on and every remaining byte can still be hashed.
+      const toExtractor = new PassThrough()
+      tapped.pipe(toExtractor)
+      try {
+        stats = await extractTarStream(toExtractor, artifact.archive === 'tar.gz' ? 'gzip' : 'xz', { dest: options.dest, strip: artifact.strip, source: redactUrl(artifact.url) })
+      } catch (err) {
+        throw await mismatchOr(err, tapped, toExtractor, hash, expected, artifact, from)
+      }
+      tapped.unpipe(toExtractor)
       await drain(tapped)
     } else {
       // zip needs random access and `file` is a copy: verify the whole file first, then extract
@@ -119,6 +127,24 @@ async function extractFrom(
   }
   verify(hash.digest('hex'), expected, artifact, from)
   return { ...stats, received }
+}
+
+/**
+ * An archive that fails to extract is usually a tampered or truncated download: when the bytes
+ * do not hash to the expected sha256, that is the error to report (CHECKSUM_MISMATCH, with the
+ * extraction error as its cause), not "unreadable archive". A file whose checksum matches keeps
+ * its extraction error. Network errors while hashing the rest keep the original error too.
+ */
+async function mismatchOr(err: unknown, tapped: Readable, toExtractor: PassThrough, hash: Hash, expected: string, artifact: Artifact, from: string): Promise<unknown> {
+  if (!isRunnerError(err) || !['ARCHIVE_UNSUPPORTED', 'ARCHIVE_UNSAFE'].includes(err.code)) return err
+  tapped.unpipe(toExtractor)
+  try {
+    await drain(tapped)
+    verify(hash.digest('hex'), expected, artifact, from)
+  } catch (mismatch) {
+    if (isRunnerError(mismatch) && mismatch.code === 'CHECKSUM_MISMATCH') return Object.assign(mismatch, { cause: err })
+  }
+  return err
 }
 
 async function drain(stream: Readable): Promise<void> {

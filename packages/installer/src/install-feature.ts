@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, writeFile, rmdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import {
-  RunnerError, artifactsFor, platformKey, readState, updateState, withFileLock, withRecord,
+  RunnerError, artifactsFor, isSystemInstall, platformKey, readState, updateState, withFileLock, withRecord,
   type Artifact, type Feature, type FeatureContext, type InstalledRecord, type Platform, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { makeBinsExecutable } from './bin-modes.js'
 import { fetchAllVerified, type FetchAllResult } from './fetch-all.js'
 import type { Progress } from './fetch-verified.js'
+import { createInstallLinks } from './install-links.js'
 import { installSystemFeature } from './install-system.js'
 import type { FeatureHttp } from './http.js'
 import { assertLinkable, exists, exportToJob, isComplete, linkBins, toolCacheEntry, unlinkBins } from './toolcache.js'
@@ -51,7 +52,7 @@ export interface InstallOutcome {
  */
 export async function installFeature(target: InstallTarget, settings: InstallSettings): Promise<InstallOutcome> {
   // Features made of distro packages take the package-manager flow (install-system.ts).
-  if (target.feature.packages) return installSystemFeature(target, settings)
+  if (isSystemInstall(target.feature, target.version)) return installSystemFeature(target, settings)
   const { feature, version, platform } = target
   const entry = toolCacheEntry(settings.toolCacheRoot, feature.toolName, version.version, platform.arch)
   if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')
@@ -69,6 +70,7 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
     try {
       const fetched = await fetchAllVerified(artifacts, { http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress })
       await makeBinsExecutable(staging, feature.bins)
+      if (feature.links) await createInstallLinks(staging, feature.links(version.version), `${feature.id}@${version.version}`)
       await smokeTest(feature, version.version, staging, target.ctx)
       await rename(staging, entry.installDir)
       await writeFile(entry.marker, '')

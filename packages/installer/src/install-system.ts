@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import {
-  RunnerError, SYSTEM_VERSION, assertSupported, platformKey, readState, updateState, withFileLock, withRecord,
+  RunnerError, SYSTEM_VERSION, assertSupported, systemView, platformKey, readState, updateState, withFileLock, withRecord,
   type Exec, type Feature, type InstalledRecord, type Logger, type PackageManager, type Platform,
 } from '@runner-features/core'
 import { ensureGroupMember, packageManagerFor, systemDeps, whichOnPath, type PmDeps } from '@runner-features/package-managers'
@@ -71,7 +71,9 @@ export function systemPackagesFor(feature: Feature, platform: Platform, where: s
  * the feature's notices → state record (`path` = the system bin dir, `sourceUrl` = `apt:git,curl`).
  */
 export async function installSystemFeature(target: InstallTarget, settings: InstallSettings, deps: SystemInstallDeps = defaultSystemInstallDeps(target)): Promise<InstallOutcome> {
-  const { feature, platform, plugin } = target
+  const { platform, plugin } = target
+  // A feature with both routes (python) declares what differs here; see Feature.system.
+  const feature = systemView(target.feature)
   const where = `${feature.id}@${SYSTEM_VERSION}`
   assertSupported(feature, platform, where)
   const options = target.ctx.options ?? {}

@@ -1,5 +1,5 @@
 import type { Artifact, Feature, FeatureContext, FeatureManifest, Platform, RemoteVersion } from '@runner-features/core'
-import { manifestProblem } from '@runner-features/core'
+import { manifestProblem, systemView } from '@runner-features/core'
 
 /**
  * A fake `FeatureContext` whose HTTP answers only the URLs in `responses` (pnpm's pattern: a
@@ -57,19 +57,20 @@ export function contractProblems(feature: Feature, pkgJson: { name?: string; dep
   if (!feature.bins.length) problems.push('bins must name at least one executable')
   if (feature.packages) {
     // System-package features: no version to expect; every declared family must name packages.
-    if (!feature.smokeTest.command.length || !feature.smokeTest.expect) problems.push('smokeTest must run something and expect some output')
+    const system = systemView(feature)
+    if (!system.smokeTest.command.length || !system.smokeTest.expect) problems.push('smokeTest must run something and expect some output')
     if (feature.defaultVersion !== 'system') problems.push('a packages feature must default to the version "system"')
-    for (const s of feature.platforms) {
+    for (const s of system.platforms) {
       for (const d of s.distros ?? (s.families ?? []).map((family) => ({ family, id: undefined }))) {
         const sample = { os: 'linux' as const, arch: s.arch[0]!, libc: s.libc[0]!, distro: { id: d.id ?? d.family, versionId: '', idLike: [], family: d.family } }
         if (!feature.packages(sample)[d.family]?.length) problems.push(`platforms list ${d.id ?? d.family} but packages() names none for family ${d.family}`)
       }
       if (!s.distros && !s.families) problems.push('a packages feature must list the distro families it supports')
     }
-  } else {
-    if (!feature.smokeTest.command.length || !/\{\{(version|major\.minor)\}\}/.test(feature.smokeTest.expect)) problems.push('smokeTest must run something and expect {{version}} (or {{major.minor}})')
-    if (!feature.artifact && !feature.artifacts) problems.push('a downloadable feature must declare artifact() or artifacts()')
   }
+  // Artifact installs (everything but a packages-only feature) must prove the version they installed.
+  if ((!feature.packages || feature.system) && (!feature.smokeTest.command.length || !/\{\{(version|major\.minor)\}\}/.test(feature.smokeTest.expect))) problems.push('smokeTest must run something and expect {{version}} (or {{major.minor}})')
+  if (!feature.packages && !feature.artifact && !feature.artifacts) problems.push('a downloadable feature must declare artifact() or artifacts()')
   if (!feature.platforms.length) problems.push('platforms must not be empty')
   return problems
 }

@@ -1,5 +1,5 @@
 export type {
-  Arch, Artifact, ArchiveKind, DistroSupport, Feature, FeatureContext, FeatureManifest, HttpClient, Libc, Platform, PlatformSupport, RemoteVersion, SmokeTest, SystemPackages,
+  Arch, Artifact, ArchiveKind, DistroSupport, Feature, FeatureContext, FeatureManifest, HttpClient, InstallLink, Libc, Platform, PlatformSupport, RemoteVersion, SmokeTest, SystemPackages, SystemRoute,
 } from '@runner-features/core'
 export { RunnerError } from '@runner-features/core'
 export { defineFeature } from './define-feature.js'

@@ -1,14 +1,15 @@
-import type { Feature, Platform } from '@runner-features/core'
+import type { Feature, Platform, PlatformSupport } from '@runner-features/core'
 
 /**
  * The platform matrix of a feature as a Markdown table, generated from its declaration (READMEs
  * embed it; plugin tests check the README still matches). System-package features get a column
- * with the package names per family.
+ * with the package names per family. `platforms` picks one route's rows (e.g. a feature's
+ * `systemPlatforms`); default: everything the feature declares.
  */
-export function platformMatrixMarkdown(feature: Pick<Feature, 'platforms' | 'packages'>): string {
-  const withPackages = Boolean(feature.packages)
+export function platformMatrixMarkdown(feature: Pick<Feature, 'platforms' | 'packages'>, platforms: readonly PlatformSupport[] = feature.platforms): string {
+  const withPackages = Boolean(feature.packages) && platforms.some((s) => s.distros || s.families)
   const rows = ['| OS | Arch | libc | Distros | ' + (withPackages ? 'Packages |' : '').trim(), `|---|---|---|---|${withPackages ? '---|' : ''}`]
-  for (const s of feature.platforms) {
+  for (const s of platforms) {
     for (const d of s.distros ?? [undefined]) {
       const distro = d ? `${d.id ?? `${d.family} family`}${d.versions ? ` ${d.versions}` : ''}` : (s.families?.join(', ') ?? 'any')
       const family = d?.family ?? s.families?.[0]

@@ -1,9 +1,9 @@
-import { DISTRO_PACKAGE_PLATFORMS, defineSystemFeature, type SystemPackages } from '@runner-features/kit'
+import { DISTRO_PACKAGE_PLATFORMS, checksumFor, defineFeature, parseChecksumFile, type FeatureContext, type InstallLink, type SystemPackages } from '@runner-features/kit'
+import { z } from 'zod'
 import pkg from '../package.json' with { type: 'json' }
+import { parsePbsAssets, pickPbsAsset, type PbsAsset } from './pbs.js'
 
 const manifest = pkg.runner.feature
-
-const PLATFORMS = DISTRO_PACKAGE_PLATFORMS
 
 /**
  * The distro's python3 with pip and venv. Debian and Ubuntu split venv (and ensurepip) into
@@ -16,17 +16,72 @@ const PACKAGES: SystemPackages = {
 }
 
 /**
- * `python@system`. (Relocatable CPython builds into the tool cache as `Python/<ver>/<arch>/`, for
- * actions/setup-python, are not implemented yet: other specs fail with a hint to use `@system`.)
+ * The release's checksum listing. `releases/latest/download/<asset>` is GitHub's documented
+ * redirect to the newest release, so no GitHub API (another host, rate-limited) is needed and one
+ * mirror of this repository's release downloads serves everything. A team config can pin an older
+ * release with the option `release: "20241016"`.
  */
-export default defineSystemFeature({
+function sumsUrl(ctx: FeatureContext): string {
+  const release = typeof ctx.options?.release === 'string' && ctx.options.release !== 'latest' ? ctx.options.release : undefined
+  return `${manifest.upstream}releases/${release ? `download/${release}` : 'latest/download'}/SHA256SUMS`
+}
+
+async function assets(ctx: FeatureContext): Promise<{ url: string; assets: PbsAsset[] }> {
+  const url = sumsUrl(ctx)
+  return { url, assets: parsePbsAssets(parseChecksumFile(await ctx.http.text(url), url)) }
+}
+
+/** Options (team config only): which python-build-standalone release to take builds from. */
+const options = z.strictObject({
+  release: z.string().regex(/^(latest|\d{8})$/, 'a release tag such as "20241016", or "latest"').default('latest'),
+})
+
+const minor = (version: string) => version.split('.').slice(0, 2).join('.')
+
+/**
+ * Python from relocatable CPython builds (python-build-standalone, the builds uv and mise use),
+ * installed into the tool cache as `Python/<ver>/<arch>/` — what actions/setup-python finds —
+ * with the links its own builds have (`bin/python`, a top-level `python`). `python@system`
+ * installs the distro's python3, pip and venv through the package manager instead.
+ */
+export default defineFeature({
   ...manifest,
-  platforms: PLATFORMS,
-  bins: ['python3', 'pip3'],
+  platforms: [{ os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc', 'musl'] }],
+  bins: ['bin/python3', 'bin/pip3'],
+  smokeTest: { command: ['bin/python3', '--version'], expect: 'Python {{version}}' },
   packages: () => PACKAGES,
-  smokeTest: { command: ['python3', '--version'], expect: 'Python 3.' },
-  smokeTests: [
-    { command: ['python3', '-m', 'pip', '--version'], expect: 'pip ' },
-    { command: ['python3', '-c', 'import ensurepip, venv; print("venv ok")'], expect: 'venv ok' },
-  ],
+  options,
+  system: {
+    platforms: DISTRO_PACKAGE_PLATFORMS,
+    bins: ['python3', 'pip3'],
+    smokeTest: { command: ['python3', '--version'], expect: 'Python 3.' },
+    smokeTests: [
+      { command: ['python3', '-m', 'pip', '--version'], expect: 'pip ' },
+      { command: ['python3', '-c', 'import ensurepip, venv; print("venv ok")'], expect: 'venv ok' },
+    ],
+  },
+
+  async listVersions(ctx) {
+    const { assets: list } = await assets(ctx)
+    return [...new Set(list.map((a) => a.version))].map((version) => ({ version }))
+  },
+
+  async artifact(version, platform, ctx) {
+    const { url, assets: list } = await assets(ctx)
+    const asset = pickPbsAsset(list, version.version, platform.arch, platform.libc, `python@${version.version} (${url})`)
+    const file = `${manifest.upstream}releases/download/${asset.tag}/${encodeURIComponent(asset.file)}`
+    return { url: file, sha256: checksumFor(new Map([[asset.file, asset.sha256]]), asset.file, url), checksumSource: url, archive: 'tar.gz', strip: 1 }
+  },
+
+  /** setup-python's layout (actions/python-versions' setup.sh): `python` → `bin/python3.X`, `bin/python`, `bin/python3X`. */
+  links(version): InstallLink[] {
+    const exe = `python${minor(version)}`
+    return [
+      { path: 'python', target: `bin/${exe}` },
+      { path: 'bin/python', target: exe },
+      { path: `bin/python${minor(version).replace('.', '')}`, target: exe },
+    ]
+  },
+
+  env: (installDir) => ({ pythonLocation: installDir, Python_ROOT_DIR: installDir, Python3_ROOT_DIR: installDir }),
 })

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RunnerError, SYSTEM_VERSION, artifactsFor, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
+import { RunnerError, SYSTEM_VERSION, artifactsFor, availableVersions, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
@@ -78,7 +78,7 @@ export function resolveFromLock(project: ConfigProject): Resolution {
 export async function resolveFresh(project: ConfigProject, net: NetOptions, upgrade: true | ReadonlySet<string> = new Set()): Promise<Resolution> {
   const versions = new Map<string, RemoteVersion[]>()
   await Promise.all([...project.requirements.keys()].map(async (id) => {
-    versions.set(id, await (await project.feature(id)).listVersions(contextFor(project, id, net).ctx))
+    versions.set(id, await availableVersions(await project.feature(id), project.requirements.get(id)?.map((r) => r.spec) ?? [], contextFor(project, id, net).ctx))
   }))
   const preferred = new Map<string, string>()
   if (project.lock && upgrade !== true) {

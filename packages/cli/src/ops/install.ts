@@ -1,6 +1,6 @@
 import {
   RunnerError, artifactsFor, assertSupported, isRunnerError, loadFeature, mirrorFor, parseFeatureRequest, readState,
-  newestInstalled, redactUrl, resolveVersion, unknownFeature,
+  availableVersions, isSystemInstall, newestInstalled, redactUrl, resolveVersion, unknownFeature,
   type FeatureRequest, type Logger, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { createFeatureContext, detectPlatform, installFeature, isComplete, systemPackagesFor, toolCacheEntry, type Progress } from '@runner-features/installer'
@@ -69,12 +69,12 @@ export async function installFeatures(rt: Runtime, options: InstallOptions): Pro
       if (installed && (await isComplete(toolCacheEntry(rt.toolCacheRoot, feature.toolName, installed.version, installed.arch)))) {
         version = { version: installed.version }
       } else {
-        version = resolveVersion(request.id, request.spec, await feature.listVersions(ctx))
+        version = resolveVersion(request.id, request.spec, await availableVersions(feature, [request.spec], ctx))
       }
       item.version = version.version
       const entry = toolCacheEntry(rt.toolCacheRoot, feature.toolName, version.version, platform.arch)
       item.path = entry.installDir
-      if (options.dryRun && feature.packages) {
+      if (options.dryRun && isSystemInstall(feature, version)) {
         // Distro packages: nothing to download or checksum here; the package manager verifies them.
         const packages = systemPackagesFor(feature, platform, `${request.id}@${request.spec.raw}`)
         return { ...item, status: 'would-install', sourceUrl: `${platform.distro.family}:${packages.join(',')}`, fetchFrom: `the ${platform.distro.id} package manager` }
@@ -83,7 +83,7 @@ export async function installFeatures(rt: Runtime, options: InstallOptions): Pro
         if (await isComplete(entry)) return { ...item, status: 'already-installed' }
         return { ...item, status: 'would-install', ...plannedDownload(await artifactsFor(feature, version, platform, ctx), (u) => redactUrl(http.resolve(u))) }
       }
-      options.onStart?.(request.id, version.version, feature.packages ? `the ${platform.distro.id} package manager` : redactUrl(http.resolve(feature.upstream)))
+      options.onStart?.(request.id, version.version, isSystemInstall(feature, version) ? `the ${platform.distro.id} package manager` : redactUrl(http.resolve(feature.upstream)))
       const outcome = await installFeature(
         { feature, plugin, version, platform, ctx, http },
         {

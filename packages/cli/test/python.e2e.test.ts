@@ -1,0 +1,116 @@
+import { lstat, readFile, readlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { buildPythonMirror, startMirrorServer, type MirrorServer, type PythonMirror } from '@runner-features/fixture-mirror'
+import { sandbox, type Sandbox } from './helpers.js'
+
+// The built `runner` against a local mirror in python-build-standalone's GitHub release layout,
+// serving a real relocatable CPython (Debian bookworm's 3.11 rearranged into PBS's `python/` tree:
+// see buildPythonMirror). The fixture needs apt-get download + dpkg-deb (Debian's mirror).
+const hasApt = await execa('sh', ['-c', 'command -v apt-get && command -v dpkg-deb'], { reject: false }).then((r) => r.exitCode === 0)
+if (!hasApt) console.warn('python.e2e: skipped: needs apt-get and dpkg-deb to build the relocatable CPython fixture from Debian packages')
+
+let server: MirrorServer
+let mirror: PythonMirror
+const boxes: Sandbox[] = []
+
+beforeAll(async () => {
+  if (!hasApt) return
+  mirror = await buildPythonMirror()
+  server = await startMirrorServer(mirror.root)
+  for (const [from, to] of Object.entries(mirror.redirects)) server.redirect(from, to)
+}, 120_000)
+afterAll(async () => {
+  await server?.close()
+})
+afterEach(async () => {
+  server?.resetRequests()
+  server?.clearOverrides()
+  await Promise.all(boxes.splice(0).map((b) => b.cleanup()))
+})
+
+async function box(): Promise<Sandbox> {
+  const b = await sandbox({ RUNNER_FEATURES_MIRROR_PYTHON: server.url })
+  boxes.push(b)
+  return b
+}
+const exists = (p: string) => lstat(p).then(() => true, () => false)
+
+describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
+  test('python@3.11 lands where actions/setup-python looks, runs relocated, and venv + pip work', async () => {
+    const b = await box()
+    const githubEnv = join(b.dir, 'github_env')
+    const res = await b.runner(['features', 'install', 'python@3.11'], { env: { GITHUB_ENV: githubEnv } })
+    expect(res.exitCode, res.all).toBe(0)
+    expect(res.stdout).toContain(`python@3.11 → ${mirror.version}  installed`)
+    // The newest release is found through GitHub's releases/latest/download redirect.
+    expect(server.requests.map((r) => `${r.status} ${r.path}`)).toEqual(expect.arrayContaining([
+      '302 /releases/latest/download/SHA256SUMS', `200 /releases/download/${mirror.tag}/SHA256SUMS`, `200 /releases/download/${mirror.tag}/${mirror.asset}`,
+    ]))
+
+    const dir = join(b.toolCache, 'Python', mirror.version, 'x64')
+    expect(await exists(join(b.toolCache, 'Python', mirror.version, 'x64.complete'))).toBe(true)
+    // setup-python runs <dir>/bin/python and python-versions builds also have a top-level `python`.
+    expect(await readlink(join(dir, 'python'))).toBe('bin/python3.11')
+    expect(await readlink(join(dir, 'bin', 'python'))).toBe('python3.11')
+    expect(await readlink(join(dir, 'bin', 'python311'))).toBe('python3.11')
+    const prefix = await execa(join(dir, 'bin', 'python'), ['-c', 'import sys, ssl, sqlite3, zlib; print(sys.prefix)'])
+    expect(prefix.stdout).toBe(dir)
+
+    const saved = process.env.RUNNER_TOOL_CACHE
+    process.env.RUNNER_TOOL_CACHE = b.toolCache
+    try {
+      const tc = await import('@actions/tool-cache')
+      expect(tc.find('Python', '3.11', 'x64')).toBe(dir)
+      expect(tc.find('Python', '3.x', 'x64')).toBe(dir)
+      expect(tc.find('Python', '3.12', 'x64')).toBe('')
+    } finally {
+      if (saved === undefined) delete process.env.RUNNER_TOOL_CACHE
+      else process.env.RUNNER_TOOL_CACHE = saved
+    }
+
+    // Linked bins work for jobs that use no setup action.
+    expect((await execa(join(b.binDir, 'python3'), ['--version'])).stdout).toBe(`Python ${mirror.version}`)
+    expect((await execa(join(b.binDir, 'pip3'), ['--version'])).stdout).toContain(dir)
+    expect(await readFile(githubEnv, 'utf8')).toContain(`pythonLocation=${dir}`)
+
+    // venv with pip, offline (ensurepip installs from the wheels inside the build).
+    const venv = join(b.dir, 'venv')
+    await execa(join(dir, 'bin', 'python'), ['-m', 'venv', venv])
+    const inVenv = await execa(join(venv, 'bin', 'python'), ['-c', 'import sys; print(sys.prefix != sys.base_prefix, sys.base_prefix)'])
+    expect(inVenv.stdout).toBe(`True ${dir}`)
+    expect((await execa(join(venv, 'bin', 'pip'), ['--version'])).stdout).toContain(venv)
+  }, 120_000)
+
+  test('a re-install is a no-op without requests; python@system resolves without asking upstream', async () => {
+    const b = await box()
+    expect((await b.runner(['features', 'install', 'python@3.11'])).exitCode).toBe(0)
+    server.resetRequests()
+    const again = await b.runner(['features', 'install', 'python@3.11'])
+    expect(again.exitCode, again.all).toBe(0)
+    expect(again.stdout).toContain('already installed')
+    const plan = await b.runner(['features', 'install', 'python@system', '--dry-run', '--json'])
+    expect(JSON.parse(plan.stdout).results[0]).toMatchObject({ id: 'python', version: 'system', status: expect.stringMatching(/would-install|already-installed/) })
+    expect(server.requests).toEqual([])
+  }, 120_000)
+
+  test('a tampered build fails CHECKSUM_MISMATCH and leaves nothing behind', async () => {
+    const b = await box()
+    server.override(`/releases/download/${mirror.tag}/${mirror.asset}`, Buffer.from('not a tarball'))
+    const res = await b.runner(['features', 'install', 'python@3.11', '--json'])
+    expect(res.exitCode).not.toBe(0)
+    expect(JSON.parse(res.stdout).results[0].error).toMatchObject({ code: 'CHECKSUM_MISMATCH' })
+    expect(await exists(join(b.toolCache, 'Python', mirror.version, 'x64'))).toBe(false)
+    expect(await exists(join(b.binDir, 'python3'))).toBe(false)
+  }, 60_000)
+
+  test('a version the release does not build is VERSION_NOT_FOUND, naming what it has', async () => {
+    const b = await box()
+    const res = await b.runner(['features', 'install', 'python@3.9', '--json'])
+    expect(res.exitCode).not.toBe(0)
+    const error = JSON.parse(res.stdout).results[0].error
+    expect(error).toMatchObject({ code: 'VERSION_NOT_FOUND' })
+    expect(JSON.stringify(error)).toContain(mirror.version)
+  }, 60_000)
+})
