@@ -3,6 +3,8 @@
 #   docker buildx bake -f images/docker-bake.hcl --push
 # The context is the directory prepare-context.mjs writes; Dockerfiles pick the CLI's Node by
 # TARGETARCH. server-run and gpu build FROM the base target (bake passes it as a named context).
+# Families: `docker buildx bake debian-family` (Ubuntu/Debian bases, the default group) and
+# `docker buildx bake rhel-family` (UBI 9 / Rocky 9 bases: the same Dockerfile takes its dnf path).
 
 variable "REGISTRY" { default = "ghcr.io/acme/runner-features" }
 variable "TAG" { default = "latest" }
@@ -13,6 +15,14 @@ variable "RUNNER_PLUGINS" { default = "" }
 
 group "default" {
   targets = ["base", "server-run"]
+}
+
+group "debian-family" {
+  targets = ["base", "base-debian", "server-run"]
+}
+
+group "rhel-family" {
+  targets = ["base-ubi", "base-rocky", "server-run-rhel"]
 }
 
 target "_common" {
@@ -33,9 +43,8 @@ target "base" {
   tags = ["${REGISTRY}/base:${TAG}"]
 }
 
-# Debian variant of the same Dockerfile (the Actions runner supports Debian and Ubuntu; RHEL-family
-# bases need a dnf variant of the apt steps and are not provided yet; Alpine is unsupported by the
-# Actions runner and can only be a features base).
+# Debian variant of the same Dockerfile. Alpine is unsupported by the Actions runner (glibc only)
+# and can only be a features base, never a runner base.
 target "base-debian" {
   inherits = ["base"]
   args = {
@@ -45,12 +54,42 @@ target "base-debian" {
   tags = ["${REGISTRY}/base:${TAG}-debian"]
 }
 
+# RHEL family: the same Dockerfile; os-packages.sh finds dnf and installs the rpm names
+# (shadow-utils, procps-ng, xz, sudo, ...). Same uid 1001 / docker gid 123 / sudo / tool cache.
+# Not built in this repository's CI (no RHEL base or rpm repository is reachable there); see
+# images/README.md for what is verified statically.
+target "base-ubi" {
+  inherits = ["base"]
+  args = {
+    BASE_IMAGE = "registry.access.redhat.com/ubi9/ubi:latest"
+    IMAGE_OS   = "rhel9"
+  }
+  tags = ["${REGISTRY}/base:${TAG}-ubi9"]
+}
+
+target "base-rocky" {
+  inherits = ["base"]
+  args = {
+    BASE_IMAGE = "docker.io/rockylinux/rockylinux:9"
+    IMAGE_OS   = "rocky9"
+  }
+  tags = ["${REGISTRY}/base:${TAG}-rocky9"]
+}
+
 target "server-run" {
   inherits   = ["_common"]
   dockerfile = "images/server-run/Dockerfile"
   contexts   = { base = "target:base" }
   args       = { BASE_IMAGE = "base" }
   tags       = ["${REGISTRY}/server-run:${TAG}"]
+}
+
+# server-run on the Rocky base (Rocky's repositories carry every package the features need; UBI's
+# freely redistributable subset may lack some, e.g. wget or jq, without a subscription).
+target "server-run-rhel" {
+  inherits = ["server-run"]
+  contexts = { base = "target:base-rocky" }
+  tags     = ["${REGISTRY}/server-run:${TAG}-rocky9"]
 }
 
 target "gpu" {

@@ -49,7 +49,7 @@ fi
 
 if [ -f "$scripts_dir/$script_id.ps1" ]; then
   kind=ps1
-  command -v pwsh >/dev/null 2>&1 || fail 69 "$script_id.ps1 needs PowerShell, and this image was built without it (PWSH_VERSION=none)"
+  command -v pwsh >/dev/null 2>&1 || fail 69 "$script_id.ps1 needs PowerShell, and this image has no pwsh (install the powershell feature: SERVER_RUN_FEATURES or RUNNER_FEATURES=powershell)"
   cmd=(pwsh -NoLogo -NoProfile -NonInteractive -File "$scripts_dir/$script_id.ps1")
 elif [ -f "$scripts_dir/$script_id.py" ]; then
   kind=py

@@ -209,10 +209,12 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
   }, 300_000)
 
   describe('server-run', () => {
-    it('builds images/server-run FROM the base (python and common tools through features)', async () => {
+    it('builds images/server-run FROM the base (python, common tools and powershell through features, one layer)', async () => {
       const res = await timed('build server-run', () => daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, 'images', 'server-run', 'Dockerfile'),
-        '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', 'PWSH_VERSION=none', '-t', SERVER_RUN, context]))
+        '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', `RUNNER_FEATURES_MIRRORS=powershell=${mirror.powershell}`, '-t', SERVER_RUN, context]))
       expect(res.status, res.stderr.slice(-3000)).toBe(0)
+      const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', SERVER_RUN]).stdout
+      expect(history.split('\n').filter((l) => l.includes('runner features install $SERVER_RUN_FEATURES')).length).toBe(1)
     }, 300_000)
 
     const scripts = join(repo, 'images', 'test', 'fixtures', 'scripts')
@@ -245,15 +247,31 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       expect(JSON.parse(readFileSync(join(out, 'job-42', 'result.json'), 'utf8'))).toMatchObject({ job_id: 'job-42', script: 'echo_args.py', exit_code: 7 })
     })
 
+    it('runs a .ps1 through the tool-cache pwsh (stand-in from the mirror) with hostile parameters as literal argv', () => {
+      const parameters = { name: '"; rm -rf / #', cmd: '$(touch /tmp/pwned)', tick: '`id`', multi: 'line1\nline2\n', dash: '-Command', n: 42, obj: { a: [1, true] } }
+      const { res, out } = serverRun({ JOB_ID: 'job-ps', SCRIPT_ID: 'hello', PARAMETERS: JSON.stringify(parameters), PWSH_STANDIN_ARGV_FILE: '/workspace/output/job-ps/artifacts/pwsh.argv' })
+      expect(res.status, res.stderr).toBe(0)
+      const argv = readFileSync(join(out, 'job-ps', 'artifacts', 'pwsh.argv'), 'utf8').split('\0').slice(0, -1)
+      expect(argv).toEqual(['/workspace/scripts/hello.ps1', '-name', '"; rm -rf / #', '-cmd', '$(touch /tmp/pwned)', '-tick', '`id`', '-multi', 'line1\nline2\n', '-dash', '-Command', '-n', '42', '-obj', '{"a":[1,true]}'])
+      expect(readFileSync(join(out, 'job-ps', 'output.log'), 'utf8')).toContain('pwsh stand-in 7.5.2: ran /workspace/scripts/hello.ps1 with 14 argument(s)')
+      expect(JSON.parse(readFileSync(join(out, 'job-ps', 'result.json'), 'utf8'))).toMatchObject({ job_id: 'job-ps', script: 'hello.ps1', exit_code: 0 })
+      const where = daemon.docker(['run', '--rm', '--entrypoint', 'bash', SERVER_RUN, '-c',
+        'readlink -f "$(command -v pwsh)"; test -f /opt/hostedtoolcache/pwsh/7.5.2/x64.complete && echo marker=ok; stat -c %U:%G /opt/hostedtoolcache/pwsh/7.5.2/x64; test -e /tmp/pwned && echo PWNED; runner features list'])
+      expect(where.status, where.stderr).toBe(0)
+      expect(where.stdout).toContain('/opt/hostedtoolcache/pwsh/7.5.2/x64/pwsh\nmarker=ok\nrunner:docker')
+      expect(where.stdout).not.toContain('PWNED')
+      expect(where.stdout).toMatch(/powershell\s+7\.5\.2\s+x64/)
+    })
+
     it('rejects bad ids, bad parameter names and missing scripts; .ps1 without pwsh fails clearly', () => {
       expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: '../etc/passwd' }).res.status).toBe(64)
       expect(serverRun({ JOB_ID: '../x', SCRIPT_ID: 'echo_args' }).res.status).toBe(64)
       expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: 'echo_args', PARAMETERS: '["not","an","object"]' }).res.status).toBe(64)
       expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: 'echo_args', PARAMETERS: '{"a b; rm":"x"}' }).res.status).toBe(64)
       expect(serverRun({ JOB_ID: 'j', SCRIPT_ID: 'nope' }).res.status).toBe(66)
-      const ps = serverRun({ JOB_ID: 'j', SCRIPT_ID: 'hello' })
+      const ps = serverRun({ JOB_ID: 'j', SCRIPT_ID: 'hello', PATH: '/usr/local/bin:/usr/bin:/bin' }) // pwsh's bin dir left off PATH
       expect(ps.res.status).toBe(69)
-      expect(ps.res.stderr).toContain('PWSH_VERSION=none')
+      expect(ps.res.stderr).toContain('install the powershell feature')
       const ok = serverRun({ JOB_ID: 'j0', SCRIPT_ID: 'echo_args', PARAMETERS: '' })
       expect(ok.res.status, ok.res.stderr).toBe(0)
     })

@@ -199,10 +199,10 @@ describe('Dockerfiles honour the image contract', () => {
     expect(ep.trim().split('\n').at(-1)).toBe('exec ./run.sh')
   })
 
-  it('server-run: FROM the base, tools through features, pwsh optional, read-only scripts', () => {
+  it('server-run: FROM the base, tools (pwsh included) through features, read-only scripts', () => {
     expect(serverRun).toMatch(/^ARG BASE_IMAGE=runner-features\/base:latest$/m)
-    expect(serverRun).toMatch(/ARG SERVER_RUN_FEATURES="python@system common-utils"/)
-    expect(serverRun).toMatch(/ARG PWSH_VERSION=/)
+    expect(serverRun).toMatch(/ARG SERVER_RUN_FEATURES="python@system common-utils powershell"/)
+    expect(serverRun).not.toMatch(/PWSH_VERSION|curl /)
     expect(serverRun).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/server-run"\]$/m)
   })
 

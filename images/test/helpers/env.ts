@@ -169,8 +169,8 @@ export async function serveDir(dir: string): Promise<{ url: string; close(): Pro
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) }
 }
 
-/** The repo's fixture mirror (`fixture-mirror serve-demo`): nodejs and hashicorp mirrors on 127.0.0.1. */
-export async function startFixtureMirror(): Promise<{ nodejs: string; hashicorp: string; stop(): Promise<void> }> {
+/** The repo's fixture mirror (`fixture-mirror serve-demo`): nodejs, hashicorp and powershell mirrors on 127.0.0.1. */
+export async function startFixtureMirror(): Promise<{ nodejs: string; hashicorp: string; powershell: string; stop(): Promise<void> }> {
   const cli = join(repo, 'packages', 'fixture-mirror', 'dist', 'cli.js')
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm run build\` first`)
   const child = spawn(process.execPath, [cli, 'serve-demo'], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -185,7 +185,7 @@ export async function startFixtureMirror(): Promise<{ nodejs: string; hashicorp:
     })
     child.once('exit', (code) => rej(new Error(`fixture mirror exited ${code}: ${err}`)))
   })
-  const urls = JSON.parse(line) as { nodejs: string; hashicorp: string }
+  const urls = JSON.parse(line) as { nodejs: string; hashicorp: string; powershell: string }
   return {
     ...urls,
     stop: async () => {
