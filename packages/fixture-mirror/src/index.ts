@@ -1,6 +1,7 @@
 // Test support: local HTTP mirrors in the real upstream layouts (nodejs.org/dist, releases.hashicorp.com).
 export { cacheRoot, fixturePath } from './cache.js'
 export { sha256File } from './checksums.js'
+export { buildCudaMirror, nvccScript, CUDA_PLATFORMS, CUDA_VERSION, DEFAULT_CUDA_COMPONENTS, type BuiltCudaMirror, type CudaMirrorOptions } from './cuda-mirror.js'
 export { buildDemoMirror, serveDemo, type DemoMirror, type DemoUrls } from './demo.js'
 export { buildNodeMirror, DEFAULT_NODE_VERSIONS, type BuiltMirror, type NodeArch, type NodeArchiveFormat, type NodeMirrorOptions } from './node-mirror.js'
 export { formatIndexJson, formatIndexTab, parseIndexTab, type NodeIndexEntry } from './node-index.js'

@@ -152,7 +152,8 @@ export async function buildLock(rt: Runtime, project: ConfigProject, resolution:
   await Promise.all(resolution.features.map(async (f) => {
     const ref = project.plugins.get(f.id)!
     const old = project.lock?.features[f.id]
-    const sameBuild = old && old.version === f.version.version && old.plugin.name === ref.name && old.plugin.version === ref.version
+    // Options can change what is downloaded (cuda's components), so a kept entry needs the same options too.
+    const sameBuild = old && old.version === f.version.version && old.plugin.name === ref.name && old.plugin.version === ref.version && sameJson(old.options, f.options)
     const entries: Partial<Record<LockPlatform, LockedPlatform>> = {}
     // Distro packages have no artifact to pin: the distro's package manager and its signatures decide.
     for (const key of f.version.version === SYSTEM_VERSION ? [] : platforms) {
@@ -163,7 +164,9 @@ export async function buildLock(rt: Runtime, project: ConfigProject, resolution:
         continue
       }
       try {
-        const { ctx, http } = contextFor(project, f.id, net)
+        const { ctx: shared, http } = contextFor(project, f.id, net)
+        // The plugin sees the validated options, as at install time: they may pick the artifacts.
+        const ctx = { ...shared, options: f.options }
         const feature = await project.feature(f.id)
         const mirror = mirrorFor(f.id, net.mirrors, net.env)
         const locked: LockedArtifact[] = []
@@ -197,6 +200,12 @@ export async function buildLock(rt: Runtime, project: ConfigProject, resolution:
   }))
   const sorted = Object.fromEntries(Object.keys(features).sort().map((id) => [id, features[id]!]))
   return { lock: { lockfileVersion: 1, features: sorted }, warnings }
+}
+
+/** Deep equality of two JSON values regardless of key order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : x))
+  return canonical(a) === canonical(b)
 }
 
 /** `LOCKFILE_OUTDATED` listing what differs. */
