@@ -14,5 +14,5 @@ export default defineConfig([
   packageBuild({ entry: ['src/index.ts', 'src/commands/**/*.ts'], splitting: true, ...fromSource }),
   // Hot paths answered before oclif loads: each its own unsplit file, so `features list` loads
   // only what it runs (esbuild would otherwise put semver in a chunk the list path also needs).
-  packageBuild({ entry: ['src/fast.ts', 'src/fast-noop.ts'], splitting: false, clean: false, external: ['./fast-noop.js'], ...fromSource }),
+  packageBuild({ entry: ['src/fast.ts', 'src/fast-noop.ts', 'src/fast-install.ts'], splitting: false, clean: false, external: ['./fast-noop.js', './fast-install.js'], ...fromSource }),
 ])

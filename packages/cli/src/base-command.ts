@@ -1,16 +1,12 @@
 import { Command, Flags } from '@oclif/core'
 import type { Logger } from '@runner-features/core'
-import { printError } from './output.js'
+import { printError, stderrLogger } from './output.js'
 
 /** Shared behaviour: `--json`, and every error printed as `error CODE: … / hint: …` (or JSON) with exit 1. */
 export abstract class RunnerCommand extends Command {
   static enableJsonFlag = true
 
-  protected logger: Logger = {
-    info: (m) => process.stderr.write(`${m}\n`),
-    warn: (m) => process.stderr.write(`warning: ${m}\n`),
-    debug: (m) => (process.env.RUNNER_FEATURES_DEBUG ? process.stderr.write(`debug: ${m}\n`) : undefined),
-  }
+  protected logger: Logger = stderrLogger
 
   protected async catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
     // oclif's own exits (--help, exit()) pass through untouched.

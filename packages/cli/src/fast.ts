@@ -54,14 +54,20 @@ export async function fastPath(argv: readonly string[]): Promise<boolean> {
     try {
       // A separate bundle, loaded only here: version matching needs semver, which `list` does not.
       const { tryNoopInstall, printInstallReport } = await import('./fast-noop.js')
-      const report = await tryNoopInstall(createRuntime({ 'bin-dir': p.binDir }), p.positional, p.link)
-      if (!report) return false
-      printInstallReport(report, p.json)
-      return true
+      const rt = createRuntime({ 'bin-dir': p.binDir })
+      const report = await tryNoopInstall(rt, p.positional, p.link)
+      if (report) {
+        printInstallReport(report, p.json)
+        return true
+      }
     } catch {
       // Bad input: let the full command produce the error with its usual context.
       return false
     }
+    // Real work: the same operation as the oclif command, without oclif's ~100 ms Config.load.
+    const { runFastInstall } = await import('./fast-install.js')
+    await runFastInstall(p.positional, { binDir: p.binDir, link: p.link, json: p.json })
+    return true
   }
   return false
 }

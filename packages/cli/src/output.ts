@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs'
-import { RunnerError, isRunnerError, redactUrl } from '@runner-features/core'
+import { RunnerError, isRunnerError, redactUrl, type Logger } from '@runner-features/core'
 
 /**
  * Writes to stdout with plain write(2) calls. Creating `process.stdout` costs ~4 ms, a tenth of
@@ -43,4 +43,11 @@ export function formatBytes(n: number): string {
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n')
+}
+
+/** Progress and notices go to stderr, so stdout stays the report (or `--json`). */
+export const stderrLogger: Logger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  debug: (m) => (process.env.RUNNER_FEATURES_DEBUG ? process.stderr.write(`debug: ${m}\n`) : undefined),
 }

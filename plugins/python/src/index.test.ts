@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
 import { artifactProblems, contractProblems, fakeContext, platformMatrixMarkdown } from '@runner-features/kit'
-import { assertSupported, distroFromOsRelease, parseFeatureRequest, parseOsRelease, resolveVersion, systemView, type Platform } from '@runner-features/core'
+import { assertSupported, distroFromOsRelease, parseFeatureRequest, parseOsRelease, resolveVersion, systemView, type Feature, type Platform } from '@runner-features/core'
 import feature from './index.js'
 import pkg from '../package.json' with { type: 'json' }
 
@@ -79,7 +79,7 @@ test.each([
 ] as const)('%s: supported, with these package names', (file, libc, names) => {
   const platform = platformOf(osRelease(file), libc)
   expect(() => assertSupported(systemView(feature), platform, 'python (argument)')).not.toThrow()
-  expect(feature.packages!(platform)[platform.distro.family]).toEqual(names)
+  expect((feature as Feature).packages!(platform)[platform.distro.family]).toEqual(names)
 })
 
 test.each([

@@ -1,12 +1,7 @@
 import { Args, Flags } from '@oclif/core'
-import { RunnerError, parseMirrorFlags } from '@runner-features/core'
-import { availableParallelism } from 'node:os'
 import { RunnerCommand, configFlag, mirrorFlag, refreshFlag } from '../../base-command.js'
-import { installFromConfig, type ConfigInstallReport } from '../../ops/config-install.js'
-import { installFeatures } from '../../ops/install.js'
-import { printInstallReport, type InstallReport } from '../../ops/install-report.js'
-import { createProgress } from '../../progress.js'
-import type { Progress } from '@runner-features/installer'
+import type { InstallReport } from '../../ops/install-report.js'
+import { runInstall } from '../../ops/install-run.js'
 import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesInstall extends RunnerCommand {
@@ -38,34 +33,9 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
 
   async run(): Promise<InstallReport> {
     const { argv, flags } = await this.parse(FeaturesInstall)
-    const specs = argv as string[]
-    if (specs.length > 0 && (flags.frozen || flags.config)) {
-      throw new RunnerError('INVALID_ARGUMENT', '--frozen and --config install the team config; they take no feature arguments', { where: 'arguments', hint: 'run `runner features install --frozen` alone, or name features without those flags' })
-    }
-    const rt = createRuntime(flags)
-    const progress = createProgress()
-    const controller = new AbortController()
-    process.once('SIGINT', () => controller.abort(new Error('interrupted')))
-    const common = {
-      mirrors: parseMirrorFlags(flags.mirror), dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs ?? availableParallelism(),
-      logger: this.logger, signal: controller.signal, refresh: flags.refresh,
-      onStart: (id: string, version: string, from: string) => progress.start(id, version, from),
-      onProgress: (id: string, p: Progress) => progress.update(id, p),
-    }
-    const report: InstallReport = specs.length === 0
-      ? await installFromConfig(rt, { ...common, cwd: process.cwd(), config: flags.config, frozen: flags.frozen })
-      : await installFeatures(rt, { ...common, specs })
-    progress.done()
-    const failed = report.results.filter((r) => r.status === 'failed')
-    if (!this.jsonEnabled()) {
-      printInstallReport(report, false)
-      if ('lockfile' in report) {
-        const r = report as ConfigInstallReport
-        this.logger.info(`${r.config}: ${r.results.length} features in ${r.groups.length} parallel groups; ${r.lockfile.written ? 'wrote' : r.lockfile.used ? 'installed from' : 'kept'} ${r.lockfile.path}`)
-      }
-      for (const f of failed) process.stderr.write(`${new RunnerError(f.error!.code as never, f.error!.message, { where: f.error!.where, hint: f.error!.hint }).render()}\n`)
-    }
-    if (failed.length) process.exitCode = 1
-    return report
+    return runInstall(createRuntime(flags), {
+      specs: argv as string[], mirror: flags.mirror, dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs, refresh: flags.refresh,
+      config: flags.config, frozen: flags.frozen, json: this.jsonEnabled(), logger: this.logger,
+    })
   }
 }
