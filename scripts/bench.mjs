@@ -103,17 +103,25 @@ try {
   const nodeVersion = JSON.parse(spawnSync(node, [runner, 'features', 'list', '--json'], { env: env(), encoding: 'utf8' }).stdout).installed.find((r) => r.id === 'nodejs').version
   const tarUrl = `${mirror.urls.nodejs}v${nodeVersion}/node-v${nodeVersion}-linux-x64.tar.gz`
 
-  // Fresh installs, alternating with the shell pipeline, on the disk and (when present) on tmpfs:
-  // on this VM creating a file costs ~1 ms of kernel time on ext4 for both tools, which hides
-  // the difference in our own work; tmpfs shows it.
+  // Fresh installs, alternating with the shell pipeline, on the disk and (when present) on tmpfs.
+  // Each run starts from a synced disk and writes into a new directory; nothing is deleted until
+  // the series is over. Deleting a 190 MB tree on this VM's ext4 (mounted with `discard`) slows
+  // the file creates of whatever runs next by 2-3×, for both tools alike, which measured the
+  // filesystem's backlog rather than the tools (docs/benchmarks.md).
   const freshOn = (base, label) => {
-    const fresh = [], shell = []
-    for (let i = 0; i < Math.max(3, Math.min(runs, 5)); i++) {
-      const d = mkdtempSync(join(base, 'rf-fresh-'))
-      fresh.push(time(node, [runner, 'features', 'install', `nodejs@${nodeVersion}`, '--no-link'], { ...env(mirrorEnv), RUNNER_TOOL_CACHE: join(d, 'tc'), RUNNER_FEATURES_CACHE_DIR: join(d, 'cache') }))
-      mkdirSync(join(d, 'x'), { recursive: true })
-      shell.push(time('sh', ['-c', `curl -sSfo "${d}/n.tgz" "${tarUrl}" && sha256sum "${d}/n.tgz" >/dev/null && tar -xzf "${d}/n.tgz" -C "${d}/x"`]))
-      rmSync(d, { recursive: true, force: true })
+    const fresh = [], shell = [], dirs = []
+    try {
+      for (let i = 0; i < Math.max(3, Math.min(runs, 5)); i++) {
+        const d = mkdtempSync(join(base, 'rf-fresh-'))
+        dirs.push(d)
+        mkdirSync(join(d, 'x'), { recursive: true })
+        spawnSync('sync')
+        fresh.push(time(node, [runner, 'features', 'install', `nodejs@${nodeVersion}`, '--no-link'], { ...env(mirrorEnv), RUNNER_TOOL_CACHE: join(d, 'tc'), RUNNER_FEATURES_CACHE_DIR: join(d, 'cache') }))
+        spawnSync('sync')
+        shell.push(time('sh', ['-c', `curl -sSfo "${d}/n.tgz" "${tarUrl}" && sha256sum "${d}/n.tgz" >/dev/null && tar -xzf "${d}/n.tgz" -C "${d}/x"`]))
+      }
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true })
       spawnSync('sync')
     }
     report(`fresh install node ${nodeVersion} vs curl+sha256sum+tar (${label})`, median(shell), median(fresh), 2, 'min')

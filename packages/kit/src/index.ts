@@ -7,3 +7,4 @@ export { DISTRO_PACKAGE_PLATFORMS, defineSystemFeature, type SystemFeatureDeclar
 export { platformMatrixMarkdown } from './matrix.js'
 export { parseChecksumFile, checksumFor } from './checksums.js'
 export { fakeContext, contractProblems, artifactProblems } from './contract.js'
+export { platformFromOsRelease } from './platform-of.js'

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
-import { contractProblems, fakeContext, platformMatrixMarkdown } from '@runner-features/kit'
-import { assertSupported, distroFromOsRelease, parseFeatureRequest, parseOsRelease, resolveVersion, type Platform } from '@runner-features/core'
+import { platformFromOsRelease, contractProblems, fakeContext, platformMatrixMarkdown } from '@runner-features/kit'
+import { assertSupported, parseFeatureRequest, resolveVersion, type Platform } from '@runner-features/core'
 import feature from './index.js'
 import pkg from '../package.json' with { type: 'json' }
 
 const osRelease = (name: string) => readFileSync(new URL(`../../../packages/package-managers/src/__fixtures__/os-release/${name}`, import.meta.url), 'utf8')
-const platformOf = (text: string, libc: Platform['libc'] = 'glibc', arch: Platform['arch'] = 'x64'): Platform => ({ os: 'linux', arch, libc, distro: distroFromOsRelease(parseOsRelease(text)) })
+const platformOf = platformFromOsRelease
 
 test('keeps the plugin contract', () => {
   expect(contractProblems(feature, pkg)).toEqual([])
