@@ -3,6 +3,9 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { buildPythonMirror, startMirrorServer, type MirrorServer, type PythonMirror } from '@runner-features/fixture-mirror'
+import { createFeatureContext, detectPlatform, installFeature } from '@runner-features/installer'
+import type { PluginRef } from '@runner-features/core'
+import python from '../../../plugins/python/src/index.js'
 import { sandbox, type Sandbox } from './helpers.js'
 
 // The built `runner` against a local mirror in python-build-standalone's GitHub release layout,
@@ -113,4 +116,45 @@ describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
     expect(error).toMatchObject({ code: 'VERSION_NOT_FOUND' })
     expect(JSON.stringify(error)).toContain(mirror.version)
   }, 60_000)
+
+  test('pip-packages (team config option) are installed into the new tool-cache Python, console scripts included', async () => {
+    const b = await box()
+    const wheel = await tinyWheel(b.dir)
+    const options = python.options!.safeParse({ 'pip-packages': [wheel] })
+    if (!options.success) throw new Error(options.error.message)
+    const platform = await detectPlatform()
+    const { ctx, http } = createFeatureContext(python, { platform, mirror: server.url, logger: { info() {}, warn() {}, debug() {} }, signal: new AbortController().signal, cacheDir: b.cacheDir, indexTtlMs: 0 })
+    const settings = { toolCacheRoot: b.toolCache, binDir: b.binDir, cacheDir: b.cacheDir, stateFile: join(b.toolCache, '.runner-features', 'state.json'), env: {}, link: false }
+    const plugin = { name: '@runner-features/python', version: '0', dir: '/x', origin: 'bundled', manifest: python } as PluginRef
+    const outcome = await installFeature({ feature: python, plugin, version: { version: mirror.version }, platform, ctx: { ...ctx, options: options.data }, http }, settings)
+    expect(outcome.status).toBe('installed')
+    const dir = join(b.toolCache, 'Python', mirror.version, 'x64')
+    expect((await execa(join(dir, 'bin', 'python'), ['-c', 'import rfhello; print(rfhello.GREETING)'])).stdout).toBe('hello from rfhello')
+    // The console script (where this build's pip puts scripts) names the final install dir in its
+    // shebang, not a staging dir: the step ran after the rename.
+    const scripts = (await execa(join(dir, 'bin', 'python'), ['-c', 'import sysconfig; print(sysconfig.get_path("scripts"))'])).stdout
+    expect(scripts.startsWith(`${dir}/`)).toBe(true)
+    expect((await readFile(join(scripts, 'rfhello'), 'utf8')).split('\n')[0]).toBe(`#!${dir}/bin/python3.11`)
+    expect((await execa(join(scripts, 'rfhello'))).stdout).toBe('hello from rfhello')
+    expect(python.options!.safeParse({ 'pip-packages': ['--index-url=https://evil.example/'] }).success).toBe(false)
+  }, 120_000)
 })
+
+/** A minimal pure-Python wheel (rfhello 1.0, with a console script), written with the host's python3 zipfile. */
+async function tinyWheel(dir: string): Promise<string> {
+  const file = join(dir, 'rfhello-1.0-py3-none-any.whl')
+  const script = [
+    'import sys, zipfile',
+    'files = {',
+    '  "rfhello/__init__.py": "GREETING = \'hello from rfhello\'\\ndef main():\\n    print(GREETING)\\n",',
+    '  "rfhello-1.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: rfhello\\nVersion: 1.0\\n",',
+    '  "rfhello-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: runner-features-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",',
+    '  "rfhello-1.0.dist-info/entry_points.txt": "[console_scripts]\\nrfhello = rfhello:main\\n",',
+    '}',
+    'with zipfile.ZipFile(sys.argv[1], "w") as z:',
+    '  for name, text in files.items(): z.writestr(name, text)',
+    '  z.writestr("rfhello-1.0.dist-info/RECORD", "".join(f"{n},,\\n" for n in [*files, "rfhello-1.0.dist-info/RECORD"]))',
+  ].join('\n')
+  await execa('python3', ['-c', script, file])
+  return file
+}

@@ -160,6 +160,14 @@ export interface Feature extends FeatureManifest {
    * and a top-level `python` → `bin/python3.12`). An existing path is left as the archive made it.
    */
   links?(version: string): InstallLink[]
+  /**
+   * Commands core runs in the final install dir after the atomic rename and before the
+   * `<arch>.complete` marker is written (so nothing sees the install until they succeed; a failure
+   * removes the dir). After the rename, because what they write may record its own path (pip's
+   * console-script shebangs). `command[0]` is relative to the install dir. Options come from the
+   * team config, so a command-line install runs none of an option's steps.
+   */
+  postInstall?(installDir: string, version: string, options: Readonly<Record<string, unknown>>): PostInstallStep[]
   /** Extra variables written to `GITHUB_ENV` after install, computed from the install dir. */
   env?(installDir: string, version: string, options: Readonly<Record<string, unknown>>): Record<string, string>
 }
@@ -172,6 +180,13 @@ export interface SystemRoute {
   bins?: string[]
   smokeTest?: SmokeTest
   smokeTests?: SmokeTest[]
+}
+
+/** One post-install command; see {@link Feature.postInstall}. */
+export interface PostInstallStep {
+  /** Shown in progress and errors: `pip install requests==2.32.3`. */
+  description: string
+  command: string[]
 }
 
 /** One symlink inside an install dir: `path` (relative to the install dir) → `target` (relative to `path`'s directory). */

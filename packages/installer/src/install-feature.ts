@@ -73,6 +73,7 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
       if (feature.links) await createInstallLinks(staging, feature.links(version.version), `${feature.id}@${version.version}`)
       await smokeTest(feature, version.version, staging, target.ctx)
       await rename(staging, entry.installDir)
+      await runPostInstall(feature, version.version, entry.installDir, target.ctx)
       await writeFile(entry.marker, '')
       return await finish(target, settings, entry.installDir, 'installed', fetched)
     } finally {
@@ -86,6 +87,22 @@ async function removeLeftovers(versionDir: string, arch: string, installDir: str
   const names = await readdir(versionDir).catch(() => [] as string[])
   await Promise.all(names.filter((n) => n.startsWith(`.staging-${arch}-`)).map((n) => rm(join(versionDir, n), { recursive: true, force: true })))
   if (await exists(installDir)) await rm(installDir, { recursive: true, force: true })
+}
+
+/** Runs the feature's post-install steps in the final dir; on failure removes it (no marker was written). */
+async function runPostInstall(feature: Feature, version: string, dir: string, ctx: FeatureContext): Promise<void> {
+  for (const step of feature.postInstall?.(dir, version, ctx.options ?? {}) ?? []) {
+    const [cmd, ...args] = step.command
+    if (!cmd) continue
+    ctx.logger.info(`${feature.id}@${version}: ${step.description}`)
+    const result = await ctx.exec(join(dir, cmd), args, { cwd: dir }).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }))
+    if (result.exitCode === 0) continue
+    await rm(dir, { recursive: true, force: true })
+    throw new RunnerError('POST_INSTALL_FAILED', `${step.description} exited ${result.exitCode}: ${`${result.stdout}\n${result.stderr}`.trim().slice(-600)}`, {
+      where: `${feature.id}@${version}`,
+      hint: 'nothing was installed; fix the step\'s input (e.g. the package names in the team config) and run the install again',
+    })
+  }
 }
 
 async function smokeTest(feature: Feature, version: string, dir: string, ctx: FeatureContext): Promise<void> {

@@ -99,3 +99,30 @@ test('with a mirror set, a URL outside the upstream is refused, not fetched', as
   await expect(http.text('https://elsewhere.example/index.json')).rejects.toMatchObject({ code: 'MIRROR_ESCAPE' })
   expect(server.requests).toEqual([])
 })
+
+// A feature whose post-install step records where it ran (argv: post <file> <exit code>).
+const POST_SCRIPT = '#!/bin/sh\nif [ "$1" = post ]; then pwd > "$2"; ls -A .. > "$2.siblings"; exit "$3"; fi\necho "tool 1.0.0"\n'
+function postFeature(exitCode: number, record: string): Feature {
+  return feature({
+    artifact: async () => ({ url: 'https://tool.example/1.0.0/post-tool', sha256: sha(POST_SCRIPT), checksumSource: 'test', archive: 'file', fileName: 'tool', strip: 0 }),
+    postInstall: () => [{ description: 'tool post', command: ['tool', 'post', record, String(exitCode)] }],
+  })
+}
+
+test('post-install steps run in the final dir before the marker; a failing one leaves nothing installed', async () => {
+  await writeFile(join(upstream, '1.0.0', 'post-tool'), POST_SCRIPT)
+  const ok = await install(postFeature(0, join(tmpdir(), `rf-post-${process.pid}-ok`)))
+  expect((await ok.run()).status).toBe('installed')
+  const dir = join(ok.settings.toolCacheRoot, 'tool', '1.0.0', 'x64')
+  expect((await readFile(join(tmpdir(), `rf-post-${process.pid}-ok`), 'utf8')).trim()).toBe(dir)
+  // It ran after the rename (no staging dir around) and before the marker was written.
+  const siblings = (await readFile(join(tmpdir(), `rf-post-${process.pid}-ok.siblings`), 'utf8')).trim().split('\n')
+  expect(siblings).toContain('x64')
+  expect(siblings.filter((n) => n.startsWith('.staging') || n === 'x64.complete')).toEqual([])
+  await rm(work, { recursive: true, force: true })
+
+  const bad = await install(postFeature(3, join(tmpdir(), `rf-post-${process.pid}-bad`)))
+  await expect(bad.run()).rejects.toMatchObject({ code: 'POST_INSTALL_FAILED', where: 'tool@1.0.0', message: expect.stringContaining('tool post exited 3') })
+  expect((await readdir(join(bad.settings.toolCacheRoot, 'tool', '1.0.0'))).filter((n) => n !== 'x64.lock')).toEqual([])
+  for (const f of ['ok', 'ok.siblings', 'bad', 'bad.siblings']) await rm(join(tmpdir(), `rf-post-${process.pid}-${f}`), { force: true })
+})

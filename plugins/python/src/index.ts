@@ -34,6 +34,11 @@ async function assets(ctx: FeatureContext): Promise<{ url: string; assets: PbsAs
 /** Options (team config only): which python-build-standalone release to take builds from. */
 const options = z.strictObject({
   release: z.string().regex(/^(latest|\d{8})$/, 'a release tag such as "20241016", or "latest"').default('latest'),
+  /**
+   * Requirement specifiers (`requests==2.32.3`, `ruff`, a wheel path) pip installs into the new
+   * tool-cache Python. Never options: a leading `-` could point pip at another index.
+   */
+  'pip-packages': z.array(z.string().min(1).refine((p) => !p.startsWith('-'), 'a requirement, not a pip option (no leading "-")')).default([]),
 })
 
 const minor = (version: string) => version.split('.').slice(0, 2).join('.')
@@ -81,6 +86,16 @@ export default defineFeature({
       { path: 'bin/python', target: exe },
       { path: `bin/python${minor(version).replace('.', '')}`, target: exe },
     ]
+  },
+
+  /** `pip-packages`, installed once the build is in place (console scripts get its final path in their shebangs). */
+  postInstall(_installDir, version, opts) {
+    const pkgs = (opts['pip-packages'] as string[] | undefined) ?? []
+    if (!pkgs.length) return []
+    return [{
+      description: `pip install ${pkgs.join(' ')}`,
+      command: [`bin/python${minor(version)}`, '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--', ...pkgs],
+    }]
   },
 
   env: (installDir) => ({ pythonLocation: installDir, Python_ROOT_DIR: installDir, Python3_ROOT_DIR: installDir }),
