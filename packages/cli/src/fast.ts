@@ -14,11 +14,13 @@ interface Parsed {
   json: boolean
   binDir?: string
   link: boolean
+  frozen: boolean
+  config?: string
 }
 
 /** Parses the small flag set the fast paths support; undefined means "not for us". */
 function parse(args: readonly string[], allowed: ReadonlySet<string>): Parsed | undefined {
-  const out: Parsed = { positional: [], json: false, link: true }
+  const out: Parsed = { positional: [], json: false, link: true, frozen: false }
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (!a.startsWith('-')) out.positional.push(a)
@@ -26,13 +28,16 @@ function parse(args: readonly string[], allowed: ReadonlySet<string>): Parsed | 
     else if (a === '--no-link' && allowed.has(a)) out.link = false
     else if (a === '--bin-dir' && allowed.has(a) && args[i + 1] && !args[i + 1]!.startsWith('-')) out.binDir = args[++i]
     else if (a.startsWith('--bin-dir=') && allowed.has('--bin-dir')) out.binDir = a.slice('--bin-dir='.length)
+    else if (a === '--frozen' && allowed.has(a)) out.frozen = true
+    else if (a === '--config' && allowed.has(a) && args[i + 1] && !args[i + 1]!.startsWith('-')) out.config = args[++i]
+    else if (a.startsWith('--config=') && allowed.has('--config')) out.config = a.slice('--config='.length)
     else return undefined
   }
   return out
 }
 
 const LIST_FLAGS = new Set(['--json'])
-const INSTALL_FLAGS = new Set(['--json', '--bin-dir', '--no-link'])
+const INSTALL_FLAGS = new Set(['--json', '--bin-dir', '--no-link', '--frozen', '--config'])
 
 /** Returns true when the command was fully handled here. */
 export async function fastPath(argv: readonly string[]): Promise<boolean> {
@@ -50,23 +55,26 @@ export async function fastPath(argv: readonly string[]): Promise<boolean> {
   }
   if (sub === 'install') {
     const p = parse(argv.slice(2), INSTALL_FLAGS)
-    if (!p || p.positional.length === 0) return false
-    try {
-      // A separate bundle, loaded only here: version matching needs semver, which `list` does not.
-      const { tryNoopInstall, printInstallReport } = await import('./fast-noop.js')
-      const rt = createRuntime({ 'bin-dir': p.binDir })
-      const report = await tryNoopInstall(rt, p.positional, p.link)
-      if (report) {
-        printInstallReport(report, p.json)
-        return true
+    if (!p) return false
+    // Named features: first the no-op check (no semver-heavy planning, no plugin code).
+    if (p.positional.length > 0 && !p.frozen && p.config === undefined) {
+      try {
+        // A separate bundle, loaded only here: version matching needs semver, which `list` does not.
+        const { tryNoopInstall, printInstallReport } = await import('./fast-noop.js')
+        const report = await tryNoopInstall(createRuntime({ 'bin-dir': p.binDir }), p.positional, p.link)
+        if (report) {
+          printInstallReport(report, p.json)
+          return true
+        }
+      } catch {
+        // Bad input: let the full command produce the error with its usual context.
+        return false
       }
-    } catch {
-      // Bad input: let the full command produce the error with its usual context.
-      return false
     }
-    // Real work: the same operation as the oclif command, without oclif's ~100 ms Config.load.
+    // Real work, or the team config: the same operation as the oclif command, without oclif's
+    // ~100 ms Config.load.
     const { runFastInstall } = await import('./fast-install.js')
-    await runFastInstall(p.positional, { binDir: p.binDir, link: p.link, json: p.json })
+    await runFastInstall(p.positional, { binDir: p.binDir, link: p.link, json: p.json, frozen: p.frozen, config: p.config })
     return true
   }
   return false
