@@ -130,18 +130,20 @@ export async function startDaemon(): Promise<Daemon> {
 /**
  * A Debian bookworm minbase root filesystem as a tarball, cached under .cache/images (outside any
  * docker data root) and written atomically. The packages the Dockerfiles would otherwise apt-get
- * are included, so image builds need no apt download for them.
+ * are included, so image builds need no apt download for them. A foreign arch (arm64) needs
+ * qemu-aarch64 registered with binfmt_misc (helpers/binfmt.ts): debootstrap's second stage runs
+ * the arm64 dpkg and maintainer scripts under emulation.
  */
 export const DEBOOTSTRAP_INCLUDE = ['ca-certificates', 'sudo', 'git', 'curl', 'jq', 'unzip', 'xz-utils', 'procps', 'python3', 'openssh-client']
-export async function debootstrapTarball(arch = 'amd64'): Promise<string> {
+export async function debootstrapTarball(arch = 'amd64', include = DEBOOTSTRAP_INCLUDE): Promise<string> {
   mkdirSync(imagesCache, { recursive: true })
-  const key = `debian-bookworm-minbase-${arch}-${DEBOOTSTRAP_INCLUDE.length}pkgs-v1.tar`
+  const key = `debian-bookworm-minbase-${arch}-${include.length}pkgs-v1.tar`
   const file = join(imagesCache, key)
   if (existsSync(file) && statSync(file).size > 0) return file
   const root = mkdtempSync(join(imagesCache, '.debootstrap-'))
   try {
     const mirror = process.env.RUNNER_FEATURES_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'
-    const res = await runAsync('debootstrap', ['--variant=minbase', `--arch=${arch}`, `--include=${DEBOOTSTRAP_INCLUDE.join(',')}`, 'bookworm', root, mirror])
+    const res = await runAsync('debootstrap', ['--variant=minbase', `--arch=${arch}`, `--include=${include.join(',')}`, 'bookworm', root, mirror])
     if (res.status !== 0) throw new Error(`debootstrap failed (${res.status}):\n${(res.stdout + res.stderr).slice(-3000)}`)
     rmSync(join(root, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true })
     const tmp = `${file}.tmp-${process.pid}`
