@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureArm64Binfmt, type Binfmt } from './helpers/binfmt.js'
 import { loadRootfsImage } from './helpers/rootfs-image.js'
-import { debootstrapTarball, has, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon } from './helpers/env.js'
+import { debootstrapTarball, has, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
 
 /** What the Dockerfile's package step wants (tar and gzip are Essential): all present, so no apt runs under emulation. */
 const ARM64_INCLUDE = ['ca-certificates', 'curl', 'git', 'jq', 'unzip', 'sudo', 'xz-utils', 'procps']
@@ -26,15 +26,7 @@ const blocked = imageTestsBlocked()
   ?? (binfmt = ensureArm64Binfmt()).blocked
 if (blocked) console.warn(`[arm64-image] SKIPPED: ${blocked}`)
 
-const timings: Record<string, number> = {}
-async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
-  const t0 = Date.now()
-  try {
-    return await fn()
-  } finally {
-    timings[name] = Date.now() - t0
-  }
-}
+const { timings, timed } = stepTimer()
 
 describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm64 under qemu', () => {
   let daemon: Daemon

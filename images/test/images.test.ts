@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { debootstrapTarball, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon } from './helpers/env.js'
+import { debootstrapTarball, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
 
 const blocked = imageTestsBlocked()
 if (blocked) console.warn(`[images] skipping image build/run tests: ${blocked}`)
@@ -18,15 +18,7 @@ const SERVER_RUN = 'runner-features-test/server-run:test'
 const TOKEN = 'AAAARegTokenSECRET-0f1e2d3c4b5a'
 const JIT = 'eyJKSVQiOiJTRUNSRVQtY29uZmlnLTlhOGI3YyJ9'
 
-const timings: Record<string, number> = {}
-async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
-  const t0 = Date.now()
-  try {
-    return await fn()
-  } finally {
-    timings[name] = Date.now() - t0
-  }
-}
+const { timings, timed } = stepTimer()
 
 describe.skipIf(blocked !== undefined)('runner images, built and run for real', () => {
   let daemon: Daemon

@@ -206,3 +206,19 @@ export function imageTestsBlocked(): string | undefined {
   if (!isRoot()) return 'not root (dockerd and debootstrap need root)'
   return ensureCommands({ dockerd: 'docker.io', debootstrap: 'debootstrap' })
 }
+
+/** Wall-clock milliseconds per labelled step of an image test file (each prints them at its end). */
+export function stepTimer(): { timings: Record<string, number>; timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> } {
+  const timings: Record<string, number> = {}
+  return {
+    timings,
+    async timed(name, fn) {
+      const t0 = Date.now()
+      try {
+        return await fn()
+      } finally {
+        timings[name] = Date.now() - t0
+      }
+    },
+  }
+}
