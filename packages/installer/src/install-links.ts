@@ -1,5 +1,5 @@
 import { lstat, mkdir, symlink } from 'node:fs/promises'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import { RunnerError, type InstallLink } from '@runner-features/core'
 
 /** True when `path` stays inside `root` once resolved (no `..` escape, not absolute). */
@@ -13,8 +13,7 @@ function inside(root: string, path: string): boolean {
  * dir: a plugin declares layout, it never reaches outside the tool cache. Paths the archive already
  * has are left alone, so a newer upstream build that ships `bin/python` itself wins.
  */
-export async function createInstallLinks(dir: string, links: readonly InstallLink[], where: string): Promise<string[]> {
-  const made: string[] = []
+export async function createInstallLinks(dir: string, links: readonly InstallLink[], where: string): Promise<void> {
   for (const link of links) {
     const path = resolve(dir, link.path)
     const target = resolve(dirname(path), link.target)
@@ -24,7 +23,5 @@ export async function createInstallLinks(dir: string, links: readonly InstallLin
     if (await lstat(path).catch(() => undefined)) continue
     await mkdir(dirname(path), { recursive: true })
     await symlink(link.target, path)
-    made.push(join(link.path))
   }
-  return made
 }

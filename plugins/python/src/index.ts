@@ -1,4 +1,4 @@
-import { DISTRO_PACKAGE_PLATFORMS, checksumFor, defineFeature, parseChecksumFile, type FeatureContext, type InstallLink, type SystemPackages } from '@runner-features/kit'
+import { DISTRO_PACKAGE_PLATFORMS, defineFeature, parseChecksumFile, type FeatureContext, type InstallLink, type SystemPackages } from '@runner-features/kit'
 import { z } from 'zod'
 import pkg from '../package.json' with { type: 'json' }
 import { parsePbsAssets, pickPbsAsset, type PbsAsset } from './pbs.js'
@@ -75,7 +75,7 @@ export default defineFeature({
     const { url, assets: list } = await assets(ctx)
     const asset = pickPbsAsset(list, version.version, platform.arch, platform.libc, `python@${version.version} (${url})`)
     const file = `${manifest.upstream}releases/download/${asset.tag}/${encodeURIComponent(asset.file)}`
-    return { url: file, sha256: checksumFor(new Map([[asset.file, asset.sha256]]), asset.file, url), checksumSource: url, archive: 'tar.gz', strip: 1 }
+    return { url: file, sha256: asset.sha256, checksumSource: url, archive: 'tar.gz', strip: 1 }
   },
 
   /** setup-python's layout (actions/python-versions' setup.sh): `python` → `bin/python3.X`, `bin/python`, `bin/python3X`. */

@@ -1,7 +1,7 @@
 import { RunnerError, readState, sortVersions, type Logger, type Resolution } from '@runner-features/core'
 import { writeLockfile, type LockPlatform } from '@runner-features/core/config'
 import type { Runtime } from '../runtime.js'
-import { buildLock, contextFor, loadProject, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './config-plan.js'
+import { buildLock, contextFor, loadProject, resolveFresh, resolveFromLock, upstreamVersions, type ConfigProject, type NetOptions } from './config-plan.js'
 
 export interface ProjectOptions {
   cwd: string
@@ -112,13 +112,15 @@ export async function outdatedProject(rt: Runtime, opts: ProjectOptions): Promis
   const project = await loadProject(rt, opts.cwd, opts.config)
   const counter = { requests: 0, urls: [] as string[] }
   const net = netFor(rt, { ...opts, refresh: true }, counter)
-  const [resolution, state] = await Promise.all([resolveFresh(project, net, true), readState(rt.stateFile)])
-  const features = await Promise.all(resolution.features.map(async (f) => {
-    const versions = sortVersions(await (await project.feature(f.id)).listVersions(contextFor(project, f.id, net).ctx))
+  // One request per index: the versions that resolve `wanted` also give `latest`.
+  const [upstream, state] = await Promise.all([upstreamVersions(project, net), readState(rt.stateFile)])
+  const resolution = await resolveFresh(project, net, true, upstream)
+  const features = resolution.features.map((f) => {
+    const versions = sortVersions(upstream.get(f.id) ?? [])
     const latest = versions.find((v) => !v.version.includes('-'))?.version ?? versions[0]?.version ?? f.version.version
     const installed = state.installs.filter((r) => r.id === f.id && r.arch === project.platform.arch).map((r) => r.version)
     const current = project.lock?.features[f.id]?.version ?? installed.find((v) => v === f.version.version) ?? installed[0]
     return { id: f.id, current, installed: installed.join(', ') || undefined, wanted: f.version.version, latest, outdated: current !== f.version.version || current !== latest }
-  }))
+  })
   return { schemaVersion: 1, features }
 }

@@ -71,15 +71,22 @@ export function resolveFromLock(project: ConfigProject): Resolution {
   return resolveDependencies({ requests: project.config.entries, declarations: project.declarations, versions })
 }
 
-/**
- * Resolves against upstream indexes (no archive is downloaded). Locked versions are kept while they
- * still satisfy everything, except for the ids in `upgrade` (all ids when `upgrade` is `true`).
- */
-export async function resolveFresh(project: ConfigProject, net: NetOptions, upgrade: true | ReadonlySet<string> = new Set()): Promise<Resolution> {
+/** What upstream offers for every id the config needs (`<id>@system` without a request), fetched once per id. */
+export async function upstreamVersions(project: ConfigProject, net: NetOptions): Promise<Map<string, RemoteVersion[]>> {
   const versions = new Map<string, RemoteVersion[]>()
   await Promise.all([...project.requirements.keys()].map(async (id) => {
     versions.set(id, await availableVersions(await project.feature(id), project.requirements.get(id)?.map((r) => r.spec) ?? [], contextFor(project, id, net).ctx))
   }))
+  return versions
+}
+
+/**
+ * Resolves against upstream indexes (no archive is downloaded). Locked versions are kept while they
+ * still satisfy everything, except for the ids in `upgrade` (all ids when `upgrade` is `true`).
+ * `versions` (from {@link upstreamVersions}) saves asking upstream again when the caller has them.
+ */
+export async function resolveFresh(project: ConfigProject, net: NetOptions, upgrade: true | ReadonlySet<string> = new Set(), versions?: ReadonlyMap<string, RemoteVersion[]>): Promise<Resolution> {
+  versions ??= await upstreamVersions(project, net)
   const preferred = new Map<string, string>()
   if (project.lock && upgrade !== true) {
     for (const [id, f] of Object.entries(project.lock.features)) if (!upgrade.has(id)) preferred.set(id, f.version)
