@@ -88,6 +88,4 @@ export function isRunnerError(value: unknown): value is RunnerError {
 }
 
 /** Removes `user:password@` from URLs so credentials never reach a message or a log line. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@')
-}
+export { redactUrl } from './redact-url.js'
