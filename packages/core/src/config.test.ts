@@ -39,11 +39,19 @@ cache:
   })
 })
 
+test('limits: sizes and counts as written, with where they are for messages', () => {
+  const c = parse('features: [nodejs@20]\nlimits:\n  maxExpandedSize: 16G\n  maxEntries: 500k\n  maxExpansionRatio: 200\n')
+  expect(c.limits).toEqual({ maxExpandedSize: '16G', maxEntries: '500k', maxExpansionRatio: 200 })
+  expect(c.limitsWhere).toBe(`${FILE}:3:3 limits`)
+})
+
 describe('every error says file:line:col, the key and a hint', () => {
   test.each([
-    { name: 'unknown top-level key', text: 'features:\n  - nodejs@20\nfeatuers:\n  - terraform\n', where: `${FILE}:3:1`, message: 'featuers: unknown key "featuers"', hint: 'allowed here: features, tools, cache' },
+    { name: 'unknown top-level key', text: 'features:\n  - nodejs@20\nfeatuers:\n  - terraform\n', where: `${FILE}:3:1`, message: 'featuers: unknown key "featuers"', hint: 'allowed here: features, tools, cache, limits' },
     { name: 'unknown key in an entry', text: 'features:\n  - id: nodejs\n    verison: "20"\n', where: `${FILE}:3:5`, message: 'features[0].verison: unknown key "verison"', hint: 'allowed here: id, version, options' },
     { name: 'unknown key under cache', text: 'cache:\n  enabled: true\n  size: 10\n', where: `${FILE}:3:3`, message: 'cache.size: unknown key "size"', hint: 'allowed here: enabled, path' },
+    { name: 'a limit that is not a size', text: 'limits:\n  maxExpandedSize: lots\n', where: `${FILE}:2:20`, message: 'limits.maxExpandedSize: expected a size such as 16G', hint: 'runner features schema' },
+    { name: 'unknown key under limits', text: 'limits:\n  maxSize: 1G\n', where: `${FILE}:2:3`, message: 'limits.maxSize: unknown key "maxSize"', hint: 'allowed here: maxExpandedSize, maxEntries, maxExpansionRatio' },
     { name: 'bad entry string', text: 'tools:\n  - terraform@1.5.0\n  - Terraform 1.5\n', where: `${FILE}:3:5`, message: 'tools[1]: not "<id>[@<version spec>]"', hint: 'lower-case letters' },
     { name: 'features is not a list', text: 'features: nodejs@20\n', where: `${FILE}:1:11`, message: 'features: expected array', hint: 'features and tools are lists' },
     { name: 'wrong type in cache', text: 'cache:\n  enabled: "yes"\n', where: `${FILE}:2:12`, message: 'cache.enabled: expected boolean', hint: 'runner features schema' },
@@ -91,6 +99,6 @@ test('the config is found by searching upward from the cwd; --config overrides; 
 test('docs/runner-config.schema.json is the JSON Schema generated from the zod schema (update: vitest -u)', async () => {
   const generated = configJsonSchema() as { properties: Record<string, unknown>; additionalProperties: unknown }
   await expect(`${JSON.stringify(generated, null, 2)}\n`).toMatchFileSnapshot('../../../docs/runner-config.schema.json')
-  expect(Object.keys(generated.properties)).toEqual(['features', 'tools', 'cache'])
+  expect(Object.keys(generated.properties)).toEqual(['features', 'tools', 'cache', 'limits'])
   expect(generated.additionalProperties).toBe(false)
 })

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { z } from 'zod'
+import { parseByteSize, parseCount, type ConfigLimits } from './archive-limits.js'
 import { RunnerError, isRunnerError } from './errors.js'
 import { parseVersionSpec } from './version-spec.js'
 import type { DependencyRequest } from './resolver.js'
@@ -35,11 +36,22 @@ export const runnerConfigSchema = z
       })
       .optional()
       .describe('Download cache settings.'),
+    limits: z
+      .strictObject({
+        maxExpandedSize: z.union([z.string(), z.number()]).refine((v) => parseByteSize(v) !== undefined, 'expected a size such as 16G, 512M or a number of bytes')
+          .optional().describe('Most bytes one archive may expand to (default 8G; RUNNER_FEATURES_MAX_EXPANDED_BYTES wins).'),
+        maxEntries: z.union([z.string(), z.number()]).refine((v) => parseCount(v) !== undefined, 'expected a count such as 500000 or 500k')
+          .optional().describe('Most entries one archive may hold (default 200k; RUNNER_FEATURES_MAX_ARCHIVE_ENTRIES wins).'),
+        maxExpansionRatio: z.number().int().positive()
+          .optional().describe('Most bytes written per compressed byte once past 256 MiB (default 100; RUNNER_FEATURES_MAX_EXPANSION_RATIO wins).'),
+      })
+      .optional()
+      .describe('Archive limits: an archive past one fails with ARCHIVE_TOO_LARGE.'),
   })
   .describe('runner-features team config: the tools this repository\'s runners need.')
 
 /** Keys allowed at each level, for hints on unknown keys. */
-const ALLOWED: Record<string, string[]> = { root: ['features', 'tools', 'cache'], entry: ['id', 'version', 'options'], cache: ['enabled', 'path'] }
+const ALLOWED: Record<string, string[]> = { root: ['features', 'tools', 'cache', 'limits'], entry: ['id', 'version', 'options'], cache: ['enabled', 'path'], limits: ['maxExpandedSize', 'maxEntries', 'maxExpansionRatio'] }
 
 export interface ConfigEntry extends DependencyRequest {
   section: 'features' | 'tools'
@@ -52,6 +64,9 @@ export interface RunnerConfig {
   display: string
   entries: ConfigEntry[]
   cache?: { enabled: boolean; path?: string }
+  /** Archive limits as written (pass to `archiveLimits(env, limits)`); `limitsWhere` is `file:line` of the key. */
+  limits?: ConfigLimits
+  limitsWhere?: string
 }
 
 /** The JSON Schema for editors (`# yaml-language-server: $schema=…`). */
@@ -107,7 +122,9 @@ export function parseConfig(text: string, file: string, display = file): RunnerC
       entries.push({ id: e.id, spec: e.spec, options: e.options, source, section })
     })
   }
-  return { file, display, entries, cache: parsed.data.cache }
+  const limitsNode = parsed.data.limits ? nodeAt(doc, ['limits']) : undefined
+  const limits = parsed.data.limits ? { limits: parsed.data.limits, limitsWhere: `${at(limitsNode?.range?.[0] ?? 0).where} limits` } : {}
+  return { file, display, entries, cache: parsed.data.cache, ...limits }
 }
 
 function splitIdSpec(text: string): { id: string; spec?: string; options?: undefined } {
@@ -149,6 +166,7 @@ function nodeAt(doc: Document, path: Path): Node | undefined {
 function levelOf(path: Path): keyof typeof ALLOWED {
   if (path.length === 0) return 'root'
   if (path[0] === 'cache') return 'cache'
+  if (path[0] === 'limits') return 'limits'
   return 'entry'
 }
 
