@@ -1,4 +1,5 @@
 export * from './errors.js'
+export * from './archive-limits.js'
 export * from './platform.js'
 export * from './version-spec.js'
 export * from './feature.js'
