@@ -64,6 +64,10 @@ export async function extractTarStream(input: NodeJS.ReadableStream | Readable, 
     })
     // tar-stream's parser is a streamx Writable: pipe-compatible, though not typed as a Node stream.
     source.pipe(inflate).pipe(parser as unknown as NodeJS.WritableStream)
+    // Compressed bytes read, for the expansion-ratio limit (a second 'data' listener does not change the pipe's flow control).
+    source.on('data', (chunk: Buffer) => {
+      writer.compressed += chunk.length
+    })
   })
 }
 
@@ -72,7 +76,9 @@ type EntryStream = tar.ExtractEvents['entry'][1]
 
 async function tarEntry(writer: ExtractWriter, header: tar.Header, stream: EntryStream): Promise<void> {
   const name = header.name
-  const size = header.size
+  const size = header.size ?? 0
+  const isFile = header.type === 'file' || header.type === 'contiguous-file'
+  writer.entry(name, isFile ? size : 0)
   switch (header.type) {
     case 'file':
     case 'contiguous-file': {

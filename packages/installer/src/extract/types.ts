@@ -1,3 +1,5 @@
+import type { ArchiveLimits } from '@runner-features/core'
+
 export interface ExtractOptions {
   /** An existing, empty directory (the staging dir). Its emptiness is what makes the symlink rules sound. */
   dest: string
@@ -7,6 +9,8 @@ export interface ExtractOptions {
   source: string
   /** For kind `file`: the name of the single file inside `dest` (written mode 0755). */
   fileName?: string
+  /** Size, entry and expansion-ratio limits, checked while extracting (default: DEFAULT_ARCHIVE_LIMITS). */
+  limits?: ArchiveLimits
 }
 
 export interface ExtractStats {

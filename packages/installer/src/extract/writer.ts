@@ -1,7 +1,7 @@
 import { writeFile, writeFileSync } from 'node:fs'
 import { link, lstat, mkdir, open, symlink, unlink, type FileHandle } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { RunnerError } from '@runner-features/core'
+import { DEFAULT_ARCHIVE_LIMITS, LIMIT_ENV, RATIO_FLOOR, RunnerError, formatBytes, type ArchiveLimits } from '@runner-features/core'
 import { stripPath, unsafeNameReason, unsafeSymlinkReason } from './entry-path.js'
 import type { ExtractOptions, ExtractStats } from './types.js'
 
@@ -56,12 +56,56 @@ export class ExtractWriter {
   private syncCount = 0
   private readonly opts: ExtractOptions
   private readonly now: () => number
+  private readonly limits: ArchiveLimits
+  /** Entries seen (every type, skipped ones too) and file bytes they declare: checked before anything is written. */
+  private entries = 0
+  private declared = 0
+  /** Compressed bytes the reader has consumed so far, for the expansion ratio; the reader keeps it current. */
+  compressed = 0
 
   /** `now` (milliseconds) times the synchronous writes; see SYNC_LIMIT_MS. */
   constructor(opts: ExtractOptions, now: () => number = () => performance.now()) {
     this.opts = opts
     this.now = now
     this.root = resolve(opts.dest)
+    this.limits = opts.limits ?? DEFAULT_ARCHIVE_LIMITS
+  }
+
+  /**
+   * Counts one archive entry and the file content it declares (0 for dirs and links) against the
+   * limits, before any of it is written. Declared sizes are exact for tar and enforced for zip
+   * (an entry that holds more than it declares is refused), so the size limit holds for real bytes.
+   */
+  entry(name: string, size: number): void {
+    this.rethrow()
+    if (++this.entries > this.limits.maxEntries) {
+      throw this.tooLarge(name, `holds more than ${this.limits.maxEntries} entries`, LIMIT_ENV.maxEntries, 'maxEntries', `${this.limits.maxEntries * 2}`)
+    }
+    this.declared += size
+    if (this.declared > this.limits.maxExpandedBytes) {
+      throw this.tooLarge(name, `expands to more than ${formatBytes(this.limits.maxExpandedBytes)}`, LIMIT_ENV.maxExpandedBytes, 'maxExpandedSize', formatLimit(this.limits.maxExpandedBytes * 2))
+    }
+  }
+
+  /** An archive with more entries than the limit is refused before its first entry (zip knows its count up front). */
+  entryCount(count: number, name: string): void {
+    if (count > this.limits.maxEntries) throw this.tooLarge(name, `holds ${count} entries, more than the limit of ${this.limits.maxEntries}`, LIMIT_ENV.maxEntries, 'maxEntries', `${count}`)
+  }
+
+  /** Counts `n` bytes about to be written; past RATIO_FLOOR, refuses more than maxExpansionRatio per compressed byte. */
+  private account(name: string, n: number): void {
+    const bytes = this.stats.bytes + n
+    if (bytes > RATIO_FLOOR && bytes > this.limits.maxExpansionRatio * Math.max(this.compressed, 1)) {
+      throw this.tooLarge(name, `expands to more than ${this.limits.maxExpansionRatio} times its compressed size (${formatBytes(bytes)} from ${formatBytes(this.compressed)}): a compression bomb`, LIMIT_ENV.maxExpansionRatio, 'maxExpansionRatio', `${this.limits.maxExpansionRatio * 10}`)
+    }
+  }
+
+  tooLarge(name: string, reason: string, env: string, key: string, example: string): RunnerError {
+    return new RunnerError('ARCHIVE_TOO_LARGE', `refusing to extract: the archive ${reason}`, {
+      where: `${this.opts.source}: ${name}`,
+      hint: `nothing from it is installed. If you trust this archive, raise the limit: ${env}=${example} or limits.${key} in the team config`,
+      details: { limits: this.limits, entries: this.entries, bytes: this.stats.bytes },
+    })
   }
 
   /** Checks an entry name and maps it into `dest`: `null` when `strip` skips it. Throws `ARCHIVE_UNSAFE`. */
@@ -98,6 +142,7 @@ export class ExtractWriter {
     this.refuseThroughLink(rel, name, true)
     await this.mkdirs(parentOf(rel), name)
     await this.waitFor(rel)
+    this.account(name, data.length)
     this.stats.files += 1
     this.stats.bytes += data.length
     if (this.syncWrites) {
@@ -142,6 +187,7 @@ export class ExtractWriter {
       let batch: Buffer[] = []
       let size = 0
       for await (const chunk of chunks) {
+        this.account(name, size + chunk.length)
         batch.push(chunk)
         size += chunk.length
         if (size < BATCH) continue
@@ -282,6 +328,13 @@ export function unreadable(kind: string, source: string, cause: unknown): Runner
     hint: `the file is truncated or damaged, or it is not a ${kind}; delete the cached download and retry, or check the archive kind the plugin declares`,
     cause,
   })
+}
+
+/** `17179869184` → `16G`, for hints (whole GiB/MiB when exact). */
+function formatLimit(bytes: number): string {
+  if (bytes % 1024 ** 3 === 0) return `${bytes / 1024 ** 3}G`
+  if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}M`
+  return String(bytes)
 }
 
 /** Permission bits only: setuid, setgid and sticky are dropped, exec bits kept. */

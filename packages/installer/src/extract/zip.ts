@@ -33,6 +33,7 @@ export async function extractZipFile(path: string, opts: ExtractOptions): Promis
   zip.on('error', () => undefined)
   const writer = new ExtractWriter(opts)
   try {
+    writer.entryCount(zip.entryCount, '(central directory)')
     for (let entry = await nextEntry(zip, opts.source); entry; entry = await nextEntry(zip, opts.source)) {
       await zipEntry(zip, writer, entry, opts.source)
     }
@@ -48,6 +49,8 @@ export async function extractZipFile(path: string, opts: ExtractOptions): Promis
 
 async function zipEntry(zip: yauzl.ZipFile, writer: ExtractWriter, entry: yauzl.Entry, source: string): Promise<void> {
   const name = decodeName(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, false)
+  writer.compressed += entry.compressedSize
+  writer.entry(name, entry.uncompressedSize)
   const unix = entry.versionMadeBy >>> 8 === MADE_BY_UNIX ? entry.externalFileAttributes >>> 16 : 0
   const type = unix & S_IFMT
   const special = SPECIAL[type]
