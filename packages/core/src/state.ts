@@ -1,7 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { RunnerError } from './errors.js'
-import { withFileLock } from './file-lock.js'
+import { withFileLock, type LockOptions } from './file-lock.js'
+import { fsError } from './fs-errors.js'
 import { compareText } from './compare.js'
 
 /** One installed feature version, as `runner features list` reports it. */
@@ -65,7 +67,7 @@ export async function readState(file: string): Promise<InstalledState> {
     text = await readFile(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY, installs: [] }
-    throw err
+    throw fsError(err, { action: 'reading the installed-state manifest', path: file, kind: 'state dir' })
   }
   let parsed: unknown
   try {
@@ -88,18 +90,54 @@ function corrupt(file: string, why: string, cause?: unknown): RunnerError {
   })
 }
 
-/** Applies `change` under the state lock and writes atomically (temp file + rename). */
-export async function updateState(file: string, change: (state: InstalledState) => InstalledState): Promise<InstalledState> {
-  await mkdir(dirname(file), { recursive: true })
+/**
+ * Applies `change` under the state lock and writes atomically: a temp file next to the manifest,
+ * flushed to disk, then renamed over it, so a reader (or a crash) only ever sees the old or the new
+ * manifest. On any failure (a full disk included) the temp file is removed and the lock released;
+ * `ENOSPC` becomes `DISK_FULL` and a refused write `PERMISSION_DENIED`, both naming the path.
+ * Temp files a killed writer left behind are removed under the lock (only a holder writes one).
+ */
+export async function updateState(file: string, change: (state: InstalledState) => InstalledState, lock: Pick<LockOptions, 'ttlMs' | 'graceMs' | 'timeoutMs'> = {}): Promise<InstalledState> {
+  const dir = dirname(file)
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => Promise.reject(fsError(err, { action: 'creating the state dir', path: dir, kind: 'state dir' })))
   return withFileLock(`${file}.lock`, async () => {
+    await removeStaleTemps(file)
     const next = change(await readState(file))
     // Stable order for readable diffs; semantic version order is not needed here (and would load semver).
     next.installs.sort((a, b) => compareText(a.id, b.id) || compareText(a.version, b.version) || compareText(a.arch, b.arch))
-    const tmp = `${file}.${process.pid}.tmp`
-    await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`)
-    await rename(tmp, file)
+    const text = `${JSON.stringify(next, null, 2)}\n`
+    const tmp = `${file}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`
+    try {
+      const handle = await open(tmp, 'wx')
+      try {
+        await handle.writeFile(text)
+        await handle.datasync()
+      } finally {
+        await handle.close()
+      }
+      await rename(tmp, file)
+    } catch (err) {
+      await rm(tmp, { force: true })
+      throw fsError(err, { action: 'writing the installed-state manifest', path: file, kind: 'state dir', needed: Buffer.byteLength(text) })
+    }
+    await syncDir(dir)
     return next
-  }, { timeoutMs: 60_000, what: 'the installed-state manifest' })
+  }, { timeoutMs: 60_000, what: 'the installed-state manifest', kind: 'state dir', ...lock })
+}
+
+/** `state.json.<pid>-<rand>.tmp` files of writers killed between write and rename. */
+async function removeStaleTemps(file: string): Promise<void> {
+  const prefix = `${basename(file)}.`
+  const names = await readdir(dirname(file)).catch(() => [] as string[])
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => rm(join(dirname(file), n), { force: true })))
+}
+
+/** Makes the rename itself durable; best effort (some file systems refuse fsync on a directory). */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined)
+  if (!handle) return
+  await handle.sync().catch(() => undefined)
+  await handle.close()
 }
 
 /** Same id+version+arch replaces the old record. */
