@@ -56,7 +56,7 @@ async function zeroFileTarGz(name: string, size: number): Promise<Buffer> {
   // The header tar-stream writes for the entry is all we take from it; its body is never written.
   const pack = tar.pack()
   pack.entry({ name, size, mode: 0o644 })
-  const header = await new Promise<Buffer>((resolve) => pack.once('data', (chunk: Buffer) => resolve(chunk.subarray(0, 512))))
+  const header = await new Promise<Buffer>((resolve) => pack.once('data', (chunk) => resolve((chunk as Buffer).subarray(0, 512))))
   pack.destroy()
   const mib = gzipSync(Buffer.alloc(MiB), { level: 9 })
   return Buffer.concat([gzipSync(header), ...Array.from({ length: size / MiB }, () => mib), gzipSync(Buffer.alloc(1024))])
