@@ -7,7 +7,8 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@runner-features\/(core|installer|kit|fixture-mirror|package-managers)$/, replacement: src('./packages/$1/src/index.ts') },
+      { find: /^@runner-features\/(core|installer|engine|kit|fixture-mirror|package-managers)$/, replacement: src('./packages/$1/src/index.ts') },
+      { find: /^@runner-features\/engine\/fast$/, replacement: src('./packages/engine/src/fast.ts') },
     ],
   },
   test: {

@@ -1,0 +1,54 @@
+import { RunnerError, type ErrorCode } from '@runner-features/core'
+import { defaultDeps, type EngineDeps } from './deps.js'
+import { executeFeature, type ExecuteOptions } from './execute.js'
+import { planArguments, planConfig, type InstallPlan, type PlanOptions } from './plan.js'
+import type { ConfigInstallReport, InstallReport, InstallReportItem } from './report.js'
+import type { RunEnv } from './run-env.js'
+import { runScheduled } from './schedule.js'
+
+/** Everything `runner features install` passes: what to plan and how to execute it. */
+export interface InstallOptions extends PlanOptions, ExecuteOptions {
+  /** Features installed at once (independent features only; dependants wait). */
+  jobs: number
+}
+
+/**
+ * The one install pipeline: plan (validate and resolve every request, through the dependency
+ * resolver) → preflight → schedule (dependency levels, up to `jobs` at once) → execute → report.
+ * CLI arguments, the team config, `--dry-run`, `--frozen` and the fast path all come here. A bad
+ * request throws before anything is installed; a failing install is a failed line in the report
+ * and its dependants are not attempted.
+ */
+export async function install(rt: RunEnv, o: InstallOptions, deps: EngineDeps = defaultDeps): Promise<InstallReport | ConfigInstallReport> {
+  if (o.specs.length > 0 && (o.frozen || o.config !== undefined)) {
+    throw new RunnerError('INVALID_ARGUMENT', '--frozen and --config install the team config; they take no feature arguments', { where: 'arguments', hint: 'run `runner features install --frozen` alone, or name features without those flags' })
+  }
+  const plan = o.specs.length > 0 ? await planArguments(rt, o, deps) : await planConfig(rt, o)
+  try {
+    // Indexes that parsed and resolved may now be kept (FeatureHttp.commitIndexCache, when the installer has it).
+    await Promise.all(plan.features.map((f) => (f.http as { commitIndexCache?: () => unknown }).commitIndexCache?.()))
+    if (!o.dryRun && plan.features.some((f) => !f.complete)) {
+      await deps.preflight?.({ toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, stateFile: rt.stateFile, cacheDir: plan.cacheDir, link: o.link, env: rt.env })
+    }
+    const results = await runScheduled(plan.features, o.jobs, {
+      run: (f) => executeFeature(rt, plan, f, o, deps),
+      failed: (r) => r.status === 'failed',
+      blocked: (f, dep, r) => blockedItem(f.id, f.spec, f.version.version, dep, r),
+    })
+    return report(plan, o.dryRun, results)
+  } finally {
+    await plan.dispose()
+  }
+}
+
+/** A feature not attempted because something it installs after failed: that failure's code. */
+function blockedItem(id: string, spec: string, version: string, dep: string, r: InstallReportItem): InstallReportItem {
+  const code = (r.error?.code ?? 'INTERNAL_ERROR') as ErrorCode
+  return { id, spec, version, status: 'failed', error: { code, message: `not installed: ${dep}, which it installs after, failed`, where: id, hint: `fix ${dep} first` } }
+}
+
+function report(plan: InstallPlan, dryRun: boolean, results: InstallReportItem[]): InstallReport | ConfigInstallReport {
+  const base: InstallReport = { schemaVersion: 1, dryRun, results, requests: plan.counter.requests }
+  if (!plan.config) return base
+  return { ...base, config: plan.config.display, lockfile: plan.config.lockfile, order: plan.features.map((f) => f.id), groups: plan.groups, warnings: plan.warnings }
+}

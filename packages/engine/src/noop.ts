@@ -1,0 +1,65 @@
+import { lstat, readlink } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { archFromNode, newestInstalled, parseFeatureRequest, parseVersionSpec, readState, type InstalledRecord, type InstalledState, type PluginRef } from '@runner-features/core'
+import { discover, type RunEnv } from './run-env.js'
+import type { InstallReport } from './report.js'
+
+/**
+ * The no-op re-install, answered from the state manifest alone: every request must be satisfied by
+ * an installed version whose tool-cache marker exists and whose bin links already point at it, and
+ * so must everything the requests pull in through `dependsOn` (read from package.json files, as
+ * the full path's resolver does). No plugin code, no network. Returns undefined when anything needs real work (the full path
+ * then takes over and decides).
+ */
+export async function tryNoopInstall(rt: RunEnv, specs: readonly string[], link: boolean): Promise<InstallReport | undefined> {
+  if (specs.length === 0) return undefined
+  const requests = specs.map((s) => parseFeatureRequest(s))
+  const state = await readState(rt.stateFile)
+  const arch = archFromNode(process.arch) ?? process.arch
+  const results: InstallReport['results'] = []
+  for (const req of requests) {
+    const hit = newestInstalled(state, req.id, arch, req.spec)
+    if (!hit || !(await intact(hit, rt, link))) return undefined
+    results.push({ id: req.id, spec: req.spec.raw, version: hit.version, status: 'already-installed', path: hit.path, sha256: hit.sha256, sourceUrl: hit.sourceUrl, links: hit.links })
+  }
+  if (!(await dependenciesInstalled(rt, state, arch, requests.map((r) => r.id), link))) return undefined
+  return { schemaVersion: 1, dryRun: false, results, requests: 0 }
+}
+
+/** Every `dependsOn` of `ids`, recursively, is satisfied by an intact install. */
+async function dependenciesInstalled(rt: RunEnv, state: InstalledState, arch: string, ids: readonly string[], link: boolean): Promise<boolean> {
+  const plugins = new Map<string, PluginRef>()
+  let loaded = false
+  const seen = new Set(ids)
+  const queue = [...ids]
+  while (queue.length) {
+    const id = queue.shift()!
+    if (!loaded) {
+      for (const p of (await discover(rt)).plugins) plugins.set(p.manifest.id, p)
+      loaded = true
+    }
+    const ref = plugins.get(id)
+    if (!ref) return false
+    for (const dep of ref.manifest.dependsOn ?? []) {
+      if (seen.has(dep.id)) continue
+      seen.add(dep.id)
+      const hit = newestInstalled(state, dep.id, arch, parseVersionSpec(dep.version, `${dep.id}@${dep.version} (plugin ${ref.name})`))
+      if (!hit || !(await intact(hit, rt, link))) return false
+      queue.push(dep.id)
+    }
+  }
+  return true
+}
+
+async function intact(record: InstalledRecord, rt: RunEnv, link: boolean): Promise<boolean> {
+  const marker = `${record.path}.complete`
+  if (!(await lstat(marker).then(() => true, () => false))) return false
+  if (!link) return true
+  const mine = record.links.filter((l) => l.startsWith(rt.binDir + '/'))
+  if (mine.length === 0) return false
+  for (const l of mine) {
+    const target = await readlink(l).catch(() => undefined)
+    if (!target || !target.startsWith(record.path + '/') || basename(l) !== basename(target)) return false
+  }
+  return true
+}

@@ -1,0 +1,241 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  RunnerError, SYSTEM_VERSION, artifactsFor, assertSupported, availableVersions, collectRequirements, compareVersions, isSystemInstall, mirrorFor,
+  parseFeatureRequest, platformKey, readState, resolveDependencies, specAcceptsInstalled, unknownFeature,
+  type Artifact, type DependencyRequest, type Feature, type FeatureContext, type FeatureDeclaration, type Logger, type Platform, type PluginRef,
+  type RemoteVersion, type Requirement, type Resolution,
+} from '@runner-features/core'
+import { lockedArtifacts, writeLockfile, type LockPlatform, type Lockfile } from '@runner-features/core/config'
+import { createFeatureContext, isComplete, toolCacheEntry, type FeatureHttp, type ToolCacheEntry } from '@runner-features/installer'
+import type { EngineDeps } from './deps.js'
+import type { PinnedArtifact } from './drift.js'
+import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './project.js'
+import type { RunEnv } from './run-env.js'
+import type { Schedulable } from './schedule.js'
+
+/** What the plan step needs from the command line. */
+export interface PlanOptions {
+  /** `<id>[@<spec>]` arguments; empty = the team config. */
+  specs: readonly string[]
+  cwd: string
+  /** The team config file (`--config`); only without `specs`. */
+  config?: string
+  /** Install exactly the lock (`--frozen`); only without `specs`. */
+  frozen: boolean
+  mirrors: ReadonlyMap<string, string>
+  dryRun: boolean
+  /** Ignore installed versions and the index cache when resolving. */
+  refresh: boolean
+  logger: Logger
+  signal: AbortSignal
+}
+
+/** One feature of a plan: resolved, validated and, for downloads not yet installed, with its artifacts. */
+export interface PlannedFeature extends Schedulable {
+  id: string
+  /** The spec as asked (the first requirement's text): `20`, `^1.5`, `system`. */
+  spec: string
+  version: RemoteVersion
+  /** Ids that must finish first (hard dependencies and honoured `installsAfter`). */
+  after: string[]
+  plugin: PluginRef
+  feature: Feature
+  /** The plugin's context, with its validated options. */
+  ctx: FeatureContext
+  http: FeatureHttp
+  /** Installed by the distro's package manager (`<id>@system`). */
+  system: boolean
+  /** The tool-cache entry of a download install. */
+  entry?: ToolCacheEntry
+  /** A download install whose tool-cache marker already exists. */
+  complete: boolean
+  /** Every artifact to fetch (download installs not yet complete), in extraction order. */
+  artifacts?: Artifact[]
+  /** Set when the lock pinned the artifacts: the checksum-drift policy applies. */
+  locked?: PinnedArtifact[]
+}
+
+/** A validated, resolved plan: nothing has been downloaded or installed yet. */
+export interface InstallPlan {
+  platform: Platform
+  /** In install order (dependency levels). */
+  features: PlannedFeature[]
+  groups: string[][]
+  warnings: string[]
+  cacheDir: string
+  /** Network requests made, counted across planning and execution. */
+  counter: { requests: number }
+  /** Team-config installs: where the config and lock are and what happened to the lock. */
+  config?: { display: string; lockfile: { path: string; used: boolean; written: boolean } }
+  /** Releases what planning set up (a throwaway download cache). */
+  dispose(): Promise<void>
+}
+
+const INDEX_TTL_MS = 10 * 60_000
+
+/**
+ * Plans an install of `<id>[@<spec>]` arguments: every request is validated (id, spec, platform,
+ * duplicates, mirrors) and resolved through the dependency resolver, so `dependsOn` is pulled in as
+ * for the team config. Installed versions that satisfy every requirement are used without asking
+ * upstream (a re-install makes no request). Throws on the first bad request: nothing is installed.
+ */
+export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps): Promise<InstallPlan> {
+  const [discovery, platform, state] = await Promise.all([deps.discover(rt), deps.detectPlatform(rt.env), readState(rt.stateFile)])
+  const plugins = new Map(discovery.plugins.map((p) => [p.manifest.id, p]))
+  const known = [...plugins.keys()]
+  const requests: DependencyRequest[] = o.specs.map((text) => {
+    const id = text.split('@')[0]!
+    const plugin = plugins.get(id)
+    if (!plugin) {
+      const problem = discovery.problems.find((p) => p.where.includes(id))
+      if (problem) throw new RunnerError('PLUGIN_INVALID', problem.message, { where: problem.where, hint: 'reinstall that plugin with `runner plugins install`' })
+      throw unknownFeature(id, `${text} (argument)`, known)
+    }
+    const request = parseFeatureRequest(text, 'argument', plugin.manifest.defaultVersion)
+    assertSupported(plugin.manifest, platform, `${text} (argument)`)
+    return { id: request.id, spec: request.spec.raw, source: 'argument' }
+  })
+  const ids = requests.map((r) => r.id)
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i)
+  if (dup) throw new RunnerError('INVALID_ARGUMENT', `${dup} is requested twice`, { where: 'arguments', hint: 'one version per feature and run; install another version in a second command' })
+  for (const id of o.mirrors.keys()) {
+    if (!plugins.has(id)) throw unknownFeature(id, `--mirror ${id}=…`, known)
+  }
+
+  const declarations = declarationsOf(discovery.plugins)
+  const requirements = collectRequirements(requests, declarations)
+  const features = new Map(await Promise.all([...requirements.keys()].map(async (id) => [id, await deps.loadFeature(plugins.get(id)!)] as const)))
+  for (const [id, feature] of features) {
+    if (feature.options) declarations.set(id, { ...declarations.get(id)!, options: feature.options })
+    if (!ids.includes(id)) assertSupported(plugins.get(id)!.manifest, platform, `${id} (dependsOn of ${requirements.get(id)!.map((r) => r.by).filter(Boolean).join(', ')})`)
+  }
+  const counter = { requests: 0 }
+  const contexts = new Map([...features].map(([id, feature]) => [id, createFeatureContext(feature, {
+    platform, mirror: mirrorFor(id, o.mirrors, rt.env), logger: o.logger, signal: o.signal,
+    cacheDir: rt.cacheDir, indexTtlMs: o.refresh ? 0 : INDEX_TTL_MS, onRequest: () => void counter.requests++,
+  })]))
+
+  const versions = new Map<string, RemoteVersion[]>()
+  await Promise.all([...requirements].map(async ([id, reqs]) => {
+    const feature = features.get(id)!
+    const installed = o.refresh ? undefined : newestInstalledForAll(state.installs, id, platform.arch, reqs)
+    if (installed && (await isComplete(toolCacheEntry(rt.toolCacheRoot, feature.toolName, installed, platform.arch)))) versions.set(id, [{ version: installed }])
+    else versions.set(id, await availableVersions(feature, reqs.map((r) => r.spec), contexts.get(id)!.ctx))
+  }))
+  const resolution = resolveDependencies({ requests, declarations, versions })
+  // Within a dependency level, arguments keep the order they were given in.
+  const rank = (id: string) => (ids.includes(id) ? ids.indexOf(id) : ids.length)
+  const order = resolution.groups.flatMap((g) => [...g].sort((a, b) => rank(a) - rank(b)))
+  const byId = new Map(resolution.features.map((f) => [f.id, f]))
+
+  const planned = await Promise.all(order.map(async (id) => {
+    const f = byId.get(id)!
+    const { ctx, http } = contexts.get(id)!
+    return planFeature(rt, platform, { ...f, spec: f.requirements[0]!.spec.raw, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http })
+  }))
+  for (const w of resolution.warnings) o.logger.warn(w)
+  return { platform, features: planned, groups: resolution.groups, warnings: resolution.warnings, cacheDir: rt.cacheDir, counter, dispose: async () => {} }
+}
+
+/**
+ * Plans an install of the team config. With a lock that matches the config, versions and artifacts
+ * (URL, sha256) come from the lock and nothing is resolved upstream. `frozen` never re-resolves and
+ * never writes the lock: a missing or outdated lock, or one without this platform, fails here.
+ * Otherwise an outdated or missing lock is re-resolved (keeping still-valid locked versions) and
+ * rewritten (not for a dry run).
+ */
+export async function planConfig(rt: RunEnv, o: PlanOptions): Promise<InstallPlan> {
+  const project = await loadProject(rt, o.cwd, o.config)
+  let cacheDir = rt.cacheDir
+  let throwaway: string | undefined
+  if (project.config.cache?.enabled === false) cacheDir = throwaway = await mkdtemp(join(tmpdir(), 'runner-features-cache-'))
+  else if (project.config.cache?.path && !rt.env.RUNNER_FEATURES_CACHE_DIR) cacheDir = project.config.cache.path
+  const dispose = async () => {
+    if (throwaway) await rm(throwaway, { recursive: true, force: true })
+  }
+  const counter = { requests: 0 }
+  const net: NetOptions = { mirrors: o.mirrors, env: rt.env, cacheDir, logger: o.logger, signal: o.signal, refresh: o.refresh, onRequest: () => void counter.requests++ }
+  try {
+    const key = platformKey(project.platform) as LockPlatform
+    let lock = project.lock
+    let resolution: Resolution
+    let written = false
+    const usable = Boolean(lock && project.lockDifferences.length === 0)
+    if (o.frozen) {
+      if (!lock) throw new RunnerError('LOCKFILE_MISSING', 'there is no lock to install from', { where: project.lockFile, hint: 'run `runner features lock` and commit runner-features.lock, or drop --frozen' })
+      if (!usable) throw outdatedError(project)
+      resolution = resolveFromLock(project)
+    } else if (usable && lockHasPlatform(project, lock!, key)) {
+      resolution = resolveFromLock(project)
+    } else {
+      resolution = await resolveFresh(project, net)
+      const built = await buildLock(rt, project, resolution, ['linux-x64', 'linux-arm64', 'linux-x64-musl', 'linux-arm64-musl'], net)
+      for (const w of built.warnings) o.logger.warn(w)
+      lock = built.lock
+      if (!o.dryRun) written = await writeLockfile(project.lockFile, lock)
+    }
+    for (const f of resolution.features) {
+      const ref = project.plugins.get(f.id)!
+      assertSupported(ref.manifest, project.platform, `${f.id}@${f.version.version} (${f.requirements[0]!.source})`)
+      if (f.version.version !== SYSTEM_VERSION && !lock!.features[f.id]?.platforms[key]) {
+        throw new RunnerError('LOCKFILE_MISSING_PLATFORM', `the lock has no ${key} entry for ${f.id}@${f.version.version}`, {
+          where: `${project.lockFile} (${f.id} ${key})`,
+          hint: `run \`runner features lock --platform all\` (it needs no ${key} machine) and commit the lock`,
+        })
+      }
+    }
+    for (const w of resolution.warnings) o.logger.warn(w)
+
+    const features = await Promise.all(resolution.features.map(async (f) => {
+      const { ctx, http } = contextFor(project, f.id, net)
+      const base = { ...f, spec: f.requirements[0]!.spec.raw, plugin: project.plugins.get(f.id)!, feature: await project.feature(f.id), ctx: { ...ctx, options: f.options }, http }
+      if (f.version.version === SYSTEM_VERSION) return planFeature(rt, project.platform, base)
+      const locked = lockedArtifacts(lock!.features[f.id]!.platforms[key]!)
+      const checksumSource = `${project.lockFile} (${f.id} ${key})`
+      const artifacts: Artifact[] = locked.map((l) => ({ url: l.url, sha256: l.sha256, size: l.size, archive: l.archive, strip: l.strip, fileName: l.fileName, checksumSource }))
+      return planFeature(rt, project.platform, base, { artifacts, locked: locked.map((l) => ({ url: l.url, sha256: l.sha256 })) })
+    }))
+    return {
+      platform: project.platform, features, groups: resolution.groups, warnings: resolution.warnings, cacheDir, counter, dispose,
+      config: { display: project.config.display, lockfile: { path: project.lockFile, used: usable, written } },
+    }
+  } catch (err) {
+    await dispose()
+    throw err
+  }
+}
+
+type Resolved = Pick<PlannedFeature, 'id' | 'spec' | 'version' | 'after' | 'plugin' | 'feature' | 'ctx' | 'http'>
+
+/** Completes one plan line: system or download, already complete or not, and its artifacts. */
+async function planFeature(rt: RunEnv, platform: Platform, f: Resolved, pinned?: { artifacts: Artifact[]; locked: PinnedArtifact[] }): Promise<PlannedFeature> {
+  const base = { id: f.id, spec: f.spec, version: f.version, after: f.after, plugin: f.plugin, feature: f.feature, ctx: f.ctx, http: f.http }
+  if (isSystemInstall(f.feature, f.version)) return { ...base, system: true, complete: false }
+  const entry = toolCacheEntry(rt.toolCacheRoot, f.feature.toolName, f.version.version, platform.arch)
+  const complete = await isComplete(entry)
+  if (complete) return { ...base, system: false, entry, complete }
+  if (pinned) return { ...base, system: false, entry, complete, ...pinned }
+  // Asked here, before anything is installed: a missing checksum or platform fails the whole plan.
+  return { ...base, system: false, entry, complete, artifacts: await artifactsFor(f.feature, f.version, platform, f.ctx) }
+}
+
+/** What the resolver needs to know about every discovered plugin (options schemas are added once loaded). */
+export function declarationsOf(plugins: readonly PluginRef[]): Map<string, FeatureDeclaration> {
+  return new Map(plugins.map((p) => [p.manifest.id, {
+    id: p.manifest.id, plugin: p.name, defaultVersion: p.manifest.defaultVersion, dependsOn: p.manifest.dependsOn, installsAfter: p.manifest.installsAfter,
+  }]))
+}
+
+/** The newest installed version of `id` on `arch` that every requirement accepts, if any. */
+function newestInstalledForAll(installs: readonly { id: string; arch: string; version: string }[], id: string, arch: string, reqs: readonly Requirement[]): string | undefined {
+  return installs
+    .filter((r) => r.id === id && r.arch === arch && reqs.every((q) => specAcceptsInstalled(q.spec, r.version)))
+    .map((r) => r.version)
+    .sort((a, b) => compareVersions(b, a))[0]
+}
+
+function lockHasPlatform(project: ConfigProject, lock: Lockfile, key: LockPlatform): boolean {
+  return Object.entries(lock.features).every(([id, f]) => f.platforms[key] || f.version === SYSTEM_VERSION || !project.plugins.get(id)?.manifest.platforms.some((s) => s.arch.includes(project.platform.arch) && s.libc.includes(project.platform.libc)))
+}
