@@ -75,6 +75,8 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
       await rename(staging, entry.installDir)
       await runPostInstall(feature, version.version, entry.installDir, target.ctx)
       await writeFile(entry.marker, '')
+      // Only now are the indexes and checksum files this install used known good enough to cache.
+      await target.http.commitIndexCache()
       return await finish(target, settings, entry.installDir, 'installed', fetched)
     } finally {
       await rm(staging, { recursive: true, force: true })
