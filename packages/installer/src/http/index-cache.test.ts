@@ -140,3 +140,14 @@ test('an unreadable cache entry is ignored and replaced', async () => {
   expect(await run().json('https://tool.example/index.json', schema)).toEqual({ versions: ['1.0.0'] })
   expect(server.requests).toHaveLength(2)
 })
+
+test('an entry committed once resolution worked is still dropped when the same run fails later', async () => {
+  files['/SHASUMS256.txt'] = `${'c'.repeat(64)}  tool.tar.gz\n` // parses, but the sha256 is stale
+  const http = run()
+  await http.text('https://tool.example/SHASUMS256.txt')
+  await http.commitIndexCache()
+  expect(await cacheFiles()).toHaveLength(1)
+  const mismatch = new RunnerError('CHECKSUM_MISMATCH', 'sha256 differs')
+  expect(await http.withIndexCacheHint(mismatch)).toBe(mismatch)
+  expect(await cacheFiles()).toEqual([])
+})

@@ -17,12 +17,15 @@ interface CacheEntry {
  * Only what was used successfully is kept. A fresh response is first held in memory (`hold`);
  * it reaches the disk on `commit` (for JSON: once it parsed and matched its schema; for text:
  * when the caller's run succeeded) and is forgotten on `discard`. `discard` also deletes the
- * entries this run READ from disk: when a run fails, a cached index may be the reason, and the
- * next run should ask the mirror again rather than repeat the failure for the rest of the TTL.
+ * entries this run read from disk or committed: when a run fails, a cached index may be the
+ * reason, and the next run should ask the mirror again rather than repeat the failure for the
+ * rest of the TTL.
  */
 export class IndexCache {
   private readonly pending = new Map<string, string>()
   private readonly readFromDisk = new Set<string>()
+  /** Written by this run: a later failure in the same run (a checksum that does not match) drops them too. */
+  private readonly committed = new Set<string>()
 
   constructor(private readonly cacheDir: string | undefined, private readonly ttlMs: number) {}
 
@@ -58,16 +61,20 @@ export class IndexCache {
     for (const t of targets) {
       const body = this.pending.get(t)!
       this.pending.delete(t)
-      await this.write(t, body).catch(() => undefined)
+      if (await this.write(t, body).then(() => true, () => false)) this.committed.add(t)
     }
   }
 
-  /** Forgets held bodies and deletes the entries this run read from disk (see the class comment). */
+  /**
+   * Forgets held bodies and deletes the entries this run read from disk or wrote (see the class
+   * comment): callers may commit once resolution worked and still fail later, on a checksum.
+   */
   async discard(target?: string): Promise<void> {
-    const targets = target === undefined ? [...new Set([...this.pending.keys(), ...this.readFromDisk])] : [target]
+    const targets = target === undefined ? [...new Set([...this.pending.keys(), ...this.readFromDisk, ...this.committed])] : [target]
     for (const t of targets) {
       this.pending.delete(t)
-      if (this.readFromDisk.delete(t)) await rm(this.path(t)!, { force: true }).catch(() => undefined)
+      const onDisk = this.readFromDisk.delete(t)
+      if (this.committed.delete(t) || onDisk) await rm(this.path(t)!, { force: true }).catch(() => undefined)
     }
   }
 
