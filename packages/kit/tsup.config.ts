@@ -1,3 +1,3 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.mjs'
-export default defineConfig(packageBuild())
+export default defineConfig(packageBuild({ entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } }))

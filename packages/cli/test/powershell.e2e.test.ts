@@ -6,7 +6,7 @@ import { buildPowershellMirror, encodeHashes, sha256File, startMirrorServer, typ
 import { sandbox, type Sandbox } from './helpers.js'
 
 // The built `runner` against a local server in the github.com/PowerShell/PowerShell/ layout:
-// releases.atom (the trimmed real feed plus 7.4.6 and 7.5.2), releases/download/v<V>/ with flat
+// api/releases (the trimmed real API listing plus 7.4.6 and 7.5.2), releases/download/v<V>/ with flat
 // powershell-<V>-linux-*.tar.gz (a stand-in `pwsh` shipped 0644, as upstream ships it) and
 // hashes.sha256 in upstream's encoding for that version (UTF-8 for 7.4.6, UTF-16LE+BOM for 7.5.2).
 let server: MirrorServer
@@ -49,7 +49,7 @@ describe('runner features install powershell', () => {
     expect((await stat(join(b.toolCache, 'pwsh', '7.5.2', 'x64', 'pwsh.dll'))).mode & 0o777).toBe(0o644)
     expect((await execa(join(b.binDir, 'pwsh'), ['--version'])).stdout).toBe('PowerShell 7.5.2')
     expect(server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(expect.arrayContaining([
-      'GET /releases.atom 200', 'GET /releases/download/v7.5.2/hashes.sha256 200', `GET /${tarball('7.5.2')} 200`,
+      'GET /api/releases 200', 'GET /releases/download/v7.5.2/hashes.sha256 200', `GET /${tarball('7.5.2')} 200`,
     ]))
     const list = JSON.parse((await b.runner(['features', 'list', '--json'])).stdout)
     const record = list.installed.find((r: { id: string }) => r.id === 'powershell')

@@ -58,7 +58,7 @@ export interface RunnerErrorOptions {
   details?: Record<string, unknown>
 }
 
-export class RunnerError extends Error {
+class RunnerErrorImpl extends Error {
   readonly code: ErrorCode
   readonly where?: string
   readonly hint?: string
@@ -85,8 +85,18 @@ export class RunnerError extends Error {
   }
 }
 
+/**
+ * One class identity however many copies of this module are loaded (the CLI's bundles, the
+ * installer, each plugin's bundle): the first copy registers its class under a global symbol and
+ * every copy exports that one, so `instanceof RunnerError` holds for an error thrown by any of them
+ * and nothing has to match errors by name.
+ */
+const REGISTRY = Symbol.for('@runner-features/core:RunnerError')
+export const RunnerError: typeof RunnerErrorImpl = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= RunnerErrorImpl) as typeof RunnerErrorImpl
+export type RunnerError = RunnerErrorImpl
+
 export function isRunnerError(value: unknown): value is RunnerError {
-  return value instanceof RunnerError || (typeof value === 'object' && value !== null && (value as { name?: string }).name === 'RunnerError')
+  return value instanceof RunnerError
 }
 
 /** Removes `user:password@` from URLs so credentials never reach a message or a log line. */

@@ -39,7 +39,100 @@ export interface FeatureManifest {
   dependsOn?: FeatureDependency[]
   /** Soft ordering: install after these ids when they are installed too; never pulls them in. */
   installsAfter?: string[]
+  /**
+   * Executables relative to the install dir, linked into the bin dir; the first is required.
+   * Stated here (data) or in code; a declarative plugin states it here.
+   */
+  bins?: string[]
+  /** Proves the install works; see {@link SmokeTest}. Stated here or in code. */
+  smokeTest?: SmokeTest
+  /**
+   * Symlinks made inside the install dir, as templates (`{os}`, `{arch}`, `{libc}`, `{version}`,
+   * mapped through the source's vocabulary): yq's tarball holds `yq_linux_amd64`, so
+   * `{path: 'yq', target: 'yq_{os}_{arch}'}`. Code may instead implement {@link Feature.links}.
+   */
+  symlinks?: InstallLink[]
+  /**
+   * Where versions and artifacts come from, for the common upstream shapes; core interprets it
+   * (plugins declare, core acts), so a plugin with a source needs no code. See `sources/`.
+   */
+  source?: SourceDeclaration
 }
+
+/**
+ * How an upstream names a platform in its file names. Each map turns one of our values into the
+ * upstream's word (`x64` → `amd64`); a value missing from a map is used as is.
+ */
+export interface PlatformVocabulary {
+  os?: Partial<Record<'linux', string>>
+  arch?: Partial<Record<Arch, string>>
+  libc?: Partial<Record<Libc, string>>
+}
+
+/**
+ * Releases of a GitHub repository. Versions come from the REST API's list of releases
+ * (`https://api.github.com/repos/<repo>/releases?per_page=100&page=N`, with `GITHUB_TOKEN` when
+ * set); assets from `https://github.com/<repo>/releases/download/<tag>/<asset>`. The feature's
+ * `upstream` must be `https://github.com/<repo>/`; a mirror serves the API listing under `api/`
+ * (see docs/plugins.md, "Mirror layouts").
+ */
+export interface GithubReleaseSource extends PlatformVocabulary {
+  type: 'github-release'
+  /** `owner/name`. */
+  repo: string
+  /** The tag of a version, `{version}` standing for it: `v{version}` (default), `jq-{version}`. */
+  tag?: string
+  /** The asset for one platform: `yq_{os}_{arch}.tar.gz`, `jq-{os}-{arch}`. */
+  asset: string
+  /** Default: from the asset's extension (`.tar.gz`, `.tar.xz`, `.zip`, else a single file). */
+  archive?: ArchiveKind
+  strip?: number
+  checksums: ChecksumDeclaration
+  /** Skip releases GitHub marks as pre-releases (default false: the resolver decides). */
+  skipPrereleases?: boolean
+}
+
+/**
+ * Where an asset's sha256 comes from, as a release asset name template (`{asset}` is the
+ * artifact's file name):
+ * - `{asset: 'sha256sum.txt'}` / `{asset: 'hashes.sha256'}`: a `sha256sum` listing (UTF-8 or
+ *   UTF-16, BOM or not, CRLF or LF, `*` binary marks);
+ * - `{asset: '{asset}.sha256'}`: one file per asset holding its hash (optionally followed by a name);
+ * - `{asset: 'checksums', hashOrder: 'checksums_hashes_order'}`: an rhash table (`<file> <hash>…`)
+ *   whose columns are named, one per line, by the `hashOrder` asset; the `SHA-256` column is used.
+ */
+export interface ChecksumDeclaration {
+  asset: string
+  hashOrder?: string
+}
+
+/** Any product on releases.hashicorp.com: `<product>/index.json` and `<product>_<v>_SHA256SUMS`. */
+export interface HashicorpSource {
+  type: 'hashicorp'
+  /** `terraform`, `packer`, `vault`, … */
+  product: string
+  /** HashiCorp's arch words; default `x64` → `amd64`. */
+  arch?: Partial<Record<Arch, string>>
+}
+
+/**
+ * A versions list and URL templates, relative to `upstream` (so a mirror serves them all).
+ * `index-json`: the list is JSON (an array, or the array at `path`, of strings or of objects whose
+ * `field` is the version); `url-template`: the same, or plain text with one version per line
+ * (`format: 'lines'`).
+ */
+export interface UrlTemplateSource extends PlatformVocabulary {
+  type: 'index-json' | 'url-template'
+  versions: { url: string; format?: 'json' | 'lines'; path?: string; field?: string; prefix?: string }
+  /** Artifact URL template: `{version}/hello-{os}-{arch}.tar.gz`. */
+  artifact: string
+  /** A `sha256sum` listing (template) that names the artifact's file, or `{artifact}.sha256`. */
+  checksums: string
+  archive?: ArchiveKind
+  strip?: number
+}
+
+export type SourceDeclaration = GithubReleaseSource | HashicorpSource | UrlTemplateSource
 
 /** One supported combination family: all listed arches × libcs on the listed distro families. */
 export interface PlatformSupport {
@@ -97,7 +190,7 @@ export interface SmokeTest {
  * context hands them (HTTP through `ctx.http`). Core owns caching, retries, mirrors, verification,
  * extraction, atomic install and state.
  */
-export interface Feature extends FeatureManifest {
+export interface Feature extends Omit<FeatureManifest, 'bins' | 'smokeTest'> {
   /** Executables relative to the install dir, linked into the bin dir; the first is required. */
   bins: string[]
   smokeTest: SmokeTest
@@ -159,7 +252,7 @@ export interface Feature extends FeatureManifest {
    * test, for layouts a consumer expects but the archive lacks (setup-python wants `bin/python`
    * and a top-level `python` → `bin/python3.12`). An existing path is left as the archive made it.
    */
-  links?(version: string): InstallLink[]
+  links?(version: string, platform: Pick<Platform, 'os' | 'arch' | 'libc'>): InstallLink[]
   /**
    * Commands core runs in the final install dir after the atomic rename and before the
    * `<arch>.complete` marker is written (so nothing sees the install until they succeed; a failure

@@ -19,3 +19,6 @@ export * from './system-versions.js'
 export * from './resolver.js'
 // The team config and the lockfile (zod + yaml) are a separate entry, `@runner-features/core/config`,
 // so plugins (which bundle core) and the `features list` fast path never load them.
+export * from './manifest-schema.js'
+export * from './define.js'
+export * from './sources/index.js'

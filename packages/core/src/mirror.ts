@@ -50,6 +50,8 @@ function normalizeBase(url: string, where: string): string {
 export function rebaseUrl(url: string, upstream: string, mirror: string | undefined): string {
   if (!mirror) return url
   if (url.startsWith(upstream)) return mirror + url.slice(upstream.length)
+  const api = githubApiPrefix(upstream)
+  if (api && url.startsWith(api)) return `${mirror}api/${url.slice(api.length)}`
   if (url.startsWith(mirror)) return url
   throw new RunnerError('MIRROR_ESCAPE', `${redactUrl(url)} is outside the upstream ${upstream}, so the mirror cannot serve it`, {
     where: redactUrl(url),
@@ -63,4 +65,15 @@ export function rebaseUrl(url: string, upstream: string, mirror: string | undefi
  */
 export function canonicalUrl(url: string, upstream: string, mirror: string | undefined): string {
   return mirror && url.startsWith(mirror) ? upstream + url.slice(mirror.length) : url
+}
+
+/**
+ * A GitHub repository upstream (`https://github.com/<owner>/<name>/`) also covers that repository's
+ * REST API (`https://api.github.com/repos/<owner>/<name>/`, where its releases are listed); a
+ * mirror serves it under `api/` (`<mirror>api/releases`), so one mirror directory holds the
+ * listing and the assets. Undefined for any other upstream.
+ */
+export function githubApiPrefix(upstream: string): string | undefined {
+  const m = /^https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\/$/.exec(upstream)
+  return m ? `https://api.github.com/repos/${m[1]}/` : undefined
 }

@@ -2,7 +2,9 @@ import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RunnerError, isRunnerError } from './errors.js'
-import type { Feature, FeatureManifest, PluginRef } from './feature.js'
+import type { Feature, PluginRef } from './feature.js'
+import { parseFeatureManifest } from './manifest-schema.js'
+import { featureFromPackage } from './define.js'
 import { compareText } from './compare.js'
 
 interface PackageJson {
@@ -12,7 +14,7 @@ interface PackageJson {
   exports?: unknown
   dependencies?: Record<string, string>
   oclif?: { plugins?: string[] }
-  runner?: { feature?: FeatureManifest }
+  runner?: { feature?: unknown }
 }
 
 async function readJson(path: string): Promise<PackageJson | undefined> {
@@ -34,24 +36,25 @@ async function findPackage(from: string, name: string): Promise<{ dir: string; p
   }
 }
 
-const REQUIRED: (keyof FeatureManifest)[] = ['id', 'description', 'toolName', 'defaultVersion', 'upstream', 'platforms']
+/** Checks a package.json's `runner.feature` block (zod, {@link parseFeatureManifest}); returns the problem or undefined. */
+export function manifestProblem(pkg: { runner?: { feature?: unknown } }): string | undefined {
+  const parsed = parseFeatureManifest(pkg.runner?.feature)
+  return 'problems' in parsed ? parsed.problems.join('; ') : undefined
+}
 
-/** Checks a package.json's `runner.feature` block; returns the problem or undefined. */
-export function manifestProblem(pkg: PackageJson): string | undefined {
-  const m = pkg.runner?.feature
-  if (!m) return 'package.json has no runner.feature block'
-  const missing = REQUIRED.filter((k) => m[k] === undefined)
-  if (missing.length) return `runner.feature lacks ${missing.join(', ')}`
-  if (!/^[a-z][a-z0-9-]*$/.test(m.id)) return `runner.feature.id "${m.id}" is not lower-case letters, digits and dashes`
-  if (m.dependsOn !== undefined && (!Array.isArray(m.dependsOn) || m.dependsOn.some((d) => typeof d?.id !== 'string' || typeof d.version !== 'string'))) return 'runner.feature.dependsOn must be a list of {id, version, options?}'
-  if (m.installsAfter !== undefined && (!Array.isArray(m.installsAfter) || m.installsAfter.some((d) => typeof d !== 'string'))) return 'runner.feature.installsAfter must be a list of feature ids'
-  return undefined
+/** The feature id a broken manifest claims, when it is at least a string (so a request for it can be told why it is missing). */
+function claimedId(pkg: PackageJson | undefined): string | undefined {
+  const id = (pkg?.runner?.feature as { id?: unknown } | undefined)?.id
+  return typeof id === 'string' ? id : undefined
 }
 
 function toRef(dir: string, pkg: PackageJson, origin: PluginRef['origin']): PluginRef {
-  const problem = manifestProblem(pkg)
-  if (problem) throw new RunnerError('PLUGIN_INVALID', `${pkg.name ?? dir} is not a feature plugin: ${problem}`, { where: join(dir, 'package.json'), hint: 'see docs/plugins.md for the runner.feature block' })
-  return { name: pkg.name ?? dir, version: pkg.version ?? '0.0.0', dir, origin, manifest: pkg.runner!.feature! }
+  const parsed = parseFeatureManifest(pkg.runner?.feature)
+  if ('problems' in parsed) {
+    const id = claimedId(pkg)
+    throw new RunnerError('PLUGIN_INVALID', `${pkg.name ?? dir}${id ? ` (feature "${id}")` : ''} is disabled: ${parsed.problems.join('; ')}`, { where: join(dir, 'package.json'), hint: 'fix the runner.feature block (see docs/plugins.md) or reinstall the plugin; other features are unaffected' })
+  }
+  return { name: pkg.name ?? dir, version: pkg.version ?? '0.0.0', dir, origin, manifest: parsed.manifest }
 }
 
 export interface DiscoveryInput {
@@ -64,8 +67,12 @@ export interface DiscoveryInput {
 export interface Discovery {
   /** One per feature id; a user-installed plugin shadows the bundled one with the same id. */
   plugins: PluginRef[]
-  /** Plugins that could not be read; reported by `list`, fatal only when requested. */
-  problems: { where: string; message: string }[]
+  /**
+   * Plugins (or plugin directories) that could not be read: each is disabled alone, reported by
+   * `list` as a warning, and the error when its feature is requested. `where` names the package
+   * (and the feature id when the manifest states one) so a request can be matched to it.
+   */
+  problems: { where: string; message: string; id?: string }[]
   shadowed: PluginRef[]
 }
 
@@ -76,12 +83,13 @@ export interface Discovery {
 export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery> {
   const problems: Discovery['problems'] = []
   const found: PluginRef[] = []
-  const attempt = async (where: string, load: () => Promise<PluginRef | undefined>) => {
+  const attempt = async (where: string, load: () => Promise<PluginRef | undefined>, id?: () => string | undefined) => {
     try {
       const ref = await load()
       if (ref) found.push(ref)
     } catch (err) {
-      problems.push({ where, message: isRunnerError(err) ? err.message : String(err) })
+      const claimed = id?.()
+      problems.push({ where: claimed ? `${where} (feature "${claimed}")` : where, message: isRunnerError(err) ? err.message : String(err), ...(claimed ? { id: claimed } : {}) })
     }
   }
 
@@ -95,24 +103,41 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
     }
     const before = found.length
     const problemsBefore = problems.length
-    const index = await readJson(join(dir, 'package.json'))
+    let index: PackageJson | undefined
+    try {
+      index = await readJson(join(dir, 'package.json'))
+      if (index !== undefined && (typeof index !== 'object' || index === null || Array.isArray(index) || (index.dependencies !== undefined && (typeof index.dependencies !== 'object' || index.dependencies === null)))) {
+        throw new RunnerError('PLUGIN_INVALID', `${join(dir, 'package.json')} is not a package.json with a dependencies object`, { where: join(dir, 'package.json') })
+      }
+    } catch (err) {
+      // A broken plugins dir disables the plugins in it, never the bundled features.
+      problems.push({ where: join(dir, 'package.json'), message: `the plugins directory is unusable, its plugins are disabled: ${isRunnerError(err) ? err.message : String(err)}` })
+      continue
+    }
     const names = Object.keys(index?.dependencies ?? {})
-    await Promise.all(names.map((name) => attempt(`${dir}: ${name}`, async () => {
-      const pkgDir = join(dir, 'node_modules', name)
-      const pkg = await readJson(join(pkgDir, 'package.json'))
-      if (!pkg) throw new RunnerError('PLUGIN_INVALID', `${name} is listed but not installed`, { where: pkgDir })
-      return toRef(pkgDir, pkg, 'user')
-    })))
+    await Promise.all(names.map((name) => {
+      let pkg: PackageJson | undefined
+      return attempt(`${dir}: ${name}`, async () => {
+        const pkgDir = join(dir, 'node_modules', name)
+        pkg = await readJson(join(pkgDir, 'package.json'))
+        if (!pkg) throw new RunnerError('PLUGIN_INVALID', `${name} is listed but not installed`, { where: pkgDir })
+        return toRef(pkgDir, pkg, 'user')
+      }, () => claimedId(pkg))
+    }))
     if (index) await writePluginIndex(dir, found.slice(before), problems.slice(problemsBefore))
   }
   const cli = await readJson(input.cliPackageJson)
   const cliDir = dirname(input.cliPackageJson)
-  await Promise.all((cli?.oclif?.plugins ?? []).map((name) => attempt(name, async () => {
-    const hit = await findPackage(cliDir, name)
-    if (!hit) throw new RunnerError('PLUGIN_INVALID', `bundled plugin ${name} is not installed`, { where: input.cliPackageJson })
-    // oclif's own plugins (help, etc.) have no runner.feature block and are not features.
-    return hit.pkg.runner?.feature ? toRef(hit.dir, hit.pkg, 'bundled') : undefined
-  })))
+  await Promise.all((cli?.oclif?.plugins ?? []).map((name) => {
+    let pkg: PackageJson | undefined
+    return attempt(name, async () => {
+      const hit = await findPackage(cliDir, name)
+      if (!hit) throw new RunnerError('PLUGIN_INVALID', `bundled plugin ${name} is not installed`, { where: input.cliPackageJson })
+      pkg = hit.pkg
+      // oclif's own plugins (help, etc.) have no runner.feature block and are not features.
+      return hit.pkg.runner?.feature ? toRef(hit.dir, hit.pkg, 'bundled') : undefined
+    }, () => claimedId(pkg))
+  }))
 
   const byId = new Map<string, PluginRef>()
   const shadowed: PluginRef[] = []
@@ -169,9 +194,14 @@ async function writePluginIndex(dir: string, plugins: PluginRef[], problems: Dis
   }
 }
 
-/** Imports a plugin's feature module (its package `main`) and checks it matches its manifest. */
+/**
+ * A plugin's feature: built from package.json alone for a declarative plugin, else imported from
+ * its package `main` and checked against its manifest.
+ */
 export async function loadFeature(ref: PluginRef): Promise<Feature> {
   const pkg = (await readJson(join(ref.dir, 'package.json')))!
+  // A declarative plugin is data only: no `main`, a declared source; core builds the feature.
+  if (pkg.main === undefined && pkg.exports === undefined && ref.manifest.source) return featureFromPackage(pkg)
   const entry = join(ref.dir, pkg.main ?? 'dist/index.js')
   let mod: { default?: Feature }
   try {

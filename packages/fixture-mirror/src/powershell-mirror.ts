@@ -41,7 +41,8 @@ export function encodeHashes(sums: ReadonlyArray<readonly [string, string]>, enc
 
 /**
  * Builds (or reuses from the cache) a directory in the GitHub layout of
- * `https://github.com/PowerShell/PowerShell/`: `releases.atom` (the trimmed real feed plus an entry
+ * `https://github.com/PowerShell/PowerShell/`: `api/releases` (the REST API's list of releases, what
+ * the github-release source reads) and `releases.atom` (the trimmed real feed; each plus an entry
  * per built version, newest first) and per version `releases/download/v<V>/` with
  * `powershell-<V>-linux-{x64,arm64,musl-x64}.tar.gz` and `hashes.sha256` (upstream's format and
  * encoding for that version). Each tarball is flat like upstream's, with `pwsh` at the top
@@ -53,7 +54,7 @@ export async function buildPowershellMirror(opts: PowershellMirrorOptions = {}):
   for (const v of versions) {
     if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/.test(v)) throw new Error(`fixture-mirror: "${v}" is not an exact PowerShell version like 7.4.6`)
   }
-  const hash = cacheKey(BUILDER, JSON.stringify(versions), fixtureContents(['github', 'powershell-releases.atom']))
+  const hash = cacheKey(BUILDER, JSON.stringify(versions), fixtureContents(['github', 'powershell-releases.atom'], ['github', 'powershell-releases.json']))
   const root = await buildOnce(join(cacheRoot(), 'powershell', `${versions.join('+')}_${hash}`), async (tmp) => {
     for (const version of versions) {
       const dir = join(tmp, 'releases', 'download', `v${version}`)
@@ -67,6 +68,10 @@ export async function buildPowershellMirror(opts: PowershellMirrorOptions = {}):
       await writeFile(join(dir, 'hashes.sha256'), encodeHashes(sums, upstreamHashesEncoding(version)))
     }
     await writeFile(join(tmp, 'releases.atom'), releasesAtom(versions))
+    // What the github-release source lists versions from: the API's list of releases, served as a
+    // static file (`<mirror>api/releases`; the query string is ignored, paging stops on no new tag).
+    await mkdir(join(tmp, 'api'), { recursive: true })
+    await writeFile(join(tmp, 'api', 'releases'), releasesJson(versions))
   })
   return { root, versions }
 }
@@ -88,6 +93,22 @@ function releasesAtom(versions: string[]): string {
 `).join('')
   const at = real.indexOf('  <entry>')
   return real.slice(0, at) + entries + real.slice(at)
+}
+
+/** The real trimmed API listing with a release per built version first (newest first), as GitHub orders it. */
+function releasesJson(versions: string[]): string {
+  const real = JSON.parse(readFileSync(fixturePath('github', 'powershell-releases.json'), 'utf8')) as unknown[]
+  const newestFirst = [...versions].sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
+  const built = newestFirst.map((v) => ({
+    html_url: `https://github.com/PowerShell/PowerShell/releases/tag/v${v}`,
+    tag_name: `v${v}`,
+    name: `v${v} Release of PowerShell`,
+    draft: false,
+    prerelease: v.includes('-'),
+    published_at: MTIME.toISOString().replace('.000', ''),
+    assets: ['hashes.sha256', ...POWERSHELL_PLATFORMS.map((p) => `powershell-${v}-${p}.tar.gz`)].map((name) => ({ name, browser_download_url: `https://github.com/PowerShell/PowerShell/releases/download/v${v}/${name}` })),
+  }))
+  return `${JSON.stringify([...built, ...real], null, 2)}\n`
 }
 
 /** A flat gzipped tar like upstream's: `pwsh` (mode 0644), plus two of the real top-level files. */

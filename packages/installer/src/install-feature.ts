@@ -70,7 +70,7 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
     try {
       const fetched = await fetchAllVerified(artifacts, { http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress })
       await makeBinsExecutable(staging, feature.bins)
-      if (feature.links) await createInstallLinks(staging, feature.links(version.version), `${feature.id}@${version.version}`)
+      if (feature.links) await createInstallLinks(staging, feature.links(version.version, platform), `${feature.id}@${version.version}`)
       await smokeTest(feature, version.version, staging, target.ctx)
       await rename(staging, entry.installDir)
       await runPostInstall(feature, version.version, entry.installDir, target.ctx)

@@ -1,10 +1,10 @@
+// The runtime entry: what a plugin's bundle may contain. Test helpers live in
+// `@runner-features/kit/testing`, so no plugin ships them.
 export type {
-  Arch, Artifact, ArchiveKind, DistroSupport, Feature, FeatureContext, FeatureManifest, HttpClient, InstallLink, Libc, Platform, PlatformSupport, RemoteVersion, SmokeTest, SystemPackages, SystemRoute,
+  Arch, Artifact, ArchiveKind, DistroSupport, Feature, FeatureCode, FeatureContext, FeatureManifest, HttpClient, InstallLink, Libc, Platform, PlatformSupport, RemoteVersion, SmokeTest,
+  SourceDeclaration, SystemPackages, SystemRoute,
 } from '@runner-features/core'
-export { RunnerError } from '@runner-features/core'
+export { RunnerError, checksumFor, normalizeChecksumText, parseRhashTable, parseSha256Sums, parseSha256Sums as parseChecksumFile } from '@runner-features/core'
 export { defineFeature } from './define-feature.js'
-export { DISTRO_PACKAGE_PLATFORMS, defineSystemFeature, type SystemFeatureDeclaration } from './system-feature.js'
+export { DISTRO_PACKAGE_PLATFORMS, defineSystemFeature, type SystemFeatureCode } from './system-feature.js'
 export { platformMatrixMarkdown } from './matrix.js'
-export { parseChecksumFile, checksumFor } from './checksums.js'
-export { fakeContext, contractProblems, artifactProblems } from './contract.js'
-export { platformFromOsRelease } from './platform-of.js'

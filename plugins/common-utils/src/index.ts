@@ -1,9 +1,8 @@
-import { DISTRO_PACKAGE_PLATFORMS, defineSystemFeature, type SystemPackages } from '@runner-features/kit'
+import { defineSystemFeature, type SystemPackages } from '@runner-features/kit'
 import pkg from '../package.json' with { type: 'json' }
 
 const manifest = pkg.runner.feature
 
-const PLATFORMS = DISTRO_PACKAGE_PLATFORMS
 
 /**
  * Per-family names. Differences: the ssh client is `openssh-clients` on RHEL; gpg is `gnupg2`
@@ -17,9 +16,7 @@ const PACKAGES: SystemPackages = {
 }
 
 /** The everyday tools hosted runners have and minimal runner images lack (ARC#3342, actions/runner#3056). */
-export default defineSystemFeature({
-  ...manifest,
-  platforms: PLATFORMS,
+export default defineSystemFeature(pkg, {
   bins: ['git', 'curl', 'wget', 'jq', 'unzip', 'zip', 'ssh', 'sudo', 'gpg', 'tar', 'xz'],
   packages: () => PACKAGES,
   smokeTest: { command: ['git', '--version'], expect: 'git version' },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
-import { artifactProblems, contractProblems, fakeContext, platformMatrixMarkdown } from '@runner-features/kit'
+import { platformMatrixMarkdown } from '@runner-features/kit'
+import { artifactProblems, contractProblems, fakeContext } from '@runner-features/kit/testing'
 import feature from './index.js'
 import pkg from '../package.json' with { type: 'json' }
 

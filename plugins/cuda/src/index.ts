@@ -11,9 +11,7 @@ const manifest = pkg.runner.feature
  * dir, `cuda/<V>/<arch>/` (the tool name Jimver/cuda-toolkit uses). Never the driver: `libcuda.so`
  * comes from the host.
  */
-export default defineFeature({
-  ...manifest,
-  platforms: [{ os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc'] }],
+export default defineFeature(pkg, {
   bins: ['bin/nvcc'],
   // nvcc prints only major.minor: "Cuda compilation tools, release 12.4, V12.4.131".
   smokeTest: { command: ['bin/nvcc', '--version'], expect: 'release {{major.minor}}, V' },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
-import { platformFromOsRelease, contractProblems, fakeContext, platformMatrixMarkdown } from '@runner-features/kit'
+import { platformMatrixMarkdown } from '@runner-features/kit'
+import { platformFromOsRelease, contractProblems, fakeContext } from '@runner-features/kit/testing'
 import { assertSupported, parseFeatureRequest, resolveVersion, type Platform } from '@runner-features/core'
 import feature, { DOCKER_APT_FINGERPRINT, DOCKER_RPM_FINGERPRINT, ENGINE_IN_CONTAINER } from './index.js'
 import pkg from '../package.json' with { type: 'json' }

@@ -1,30 +1,9 @@
-import { defineSystemFeature, type Platform, type PlatformSupport, type SystemPackages } from '@runner-features/kit'
+import { defineSystemFeature, type Platform, type SystemPackages } from '@runner-features/kit'
 import type { RepositorySpec } from '@runner-features/core'
 import pkg from '../package.json' with { type: 'json' }
 import { dockerOptions, type DockerOptions } from './options.js'
 
 const manifest = pkg.runner.feature
-
-/**
- * Where Docker publishes packages (docs.docker.com/engine/install): Debian ≥ 11, Ubuntu ≥ 22.04
- * (focal left the repository in 2025), RHEL ≥ 8, CentOS Stream ≥ 9 and its rebuilds, Fedora ≥ 40;
- * Alpine ≥ 3.18 from its own community repository. Amazon Linux has no Docker CE repository.
- */
-const PLATFORMS: PlatformSupport[] = [
-  {
-    os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc'],
-    distros: [
-      { family: 'debian', id: 'debian', versions: '>=11' },
-      { family: 'debian', id: 'ubuntu', versions: '>=22.04' },
-      { family: 'rhel', id: 'rhel', versions: '>=8' },
-      { family: 'rhel', id: 'centos', versions: '>=9' },
-      { family: 'rhel', id: 'rocky', versions: '>=8' },
-      { family: 'rhel', id: 'almalinux', versions: '>=8' },
-      { family: 'rhel', id: 'fedora', versions: '>=40' },
-    ],
-  },
-  { os: 'linux', arch: ['x64', 'arm64'], libc: ['musl'], distros: [{ family: 'alpine', id: 'alpine', versions: '>=3.18' }] },
-]
 
 /** Signs Docker's apt repositories (download.docker.com/linux/{debian,ubuntu}/gpg). */
 export const DOCKER_APT_FINGERPRINT = '9DC858229FC7DD38854AE2D88D81803C0EBFCD88'
@@ -65,13 +44,16 @@ export const ENGINE_IN_CONTAINER =
   'the Docker engine was installed inside a container: dockerd only runs there when the container is privileged (--privileged, or securityContext.privileged in Kubernetes). Without that, use a Docker-in-Docker sidecar (ARC containerMode.type: dind, which runs `dockerd --group=123`) and keep only the CLI here (engine: false), pointing DOCKER_HOST at its socket.'
 
 /**
+ * Platforms (stated once, in package.json) are where Docker publishes packages
+ * (docs.docker.com/engine/install): Debian ≥ 11, Ubuntu ≥ 22.04 (focal left the repository in
+ * 2025), RHEL ≥ 8, CentOS Stream ≥ 9 and its rebuilds, Fedora ≥ 40; Alpine ≥ 3.18 from its own
+ * community repository. Amazon Linux has no Docker CE repository.
+ *
  * `docker@system`: the Docker CLI, buildx and compose, from Docker's signed repositories (apt/dnf)
  * or Alpine's community packages; the engine too with `options.engine`. The runner's user joins
  * the `docker` group, gid 123 as in ARC's runner image and dind sidecar.
  */
-export default defineSystemFeature({
-  ...manifest,
-  platforms: PLATFORMS,
+export default defineSystemFeature(pkg, {
   bins: ['docker'],
   packages,
   repositories,

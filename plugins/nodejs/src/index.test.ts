@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { artifactProblems, contractProblems, fakeContext } from '@runner-features/kit'
+import { artifactProblems, contractProblems, fakeContext } from '@runner-features/kit/testing'
 import { parseVersionSpec, resolveVersion } from '@runner-features/core'
 import feature from './index.js'
 import pkg from '../package.json' with { type: 'json' }

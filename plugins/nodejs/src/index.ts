@@ -10,9 +10,7 @@ const manifest = pkg.runner.feature
  * `node-v<V>-linux-<arch>.tar.gz` with one top directory, installed as the tool-cache tool `node`
  * so actions/setup-node finds `node/<V>/<arch>/bin/node` without downloading.
  */
-export default defineFeature({
-  ...manifest,
-  platforms: [{ os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc'] }],
+export default defineFeature(pkg, {
   bins: ['bin/node', 'bin/npm', 'bin/npx', 'bin/corepack'],
   smokeTest: { command: ['bin/node', '--version'], expect: 'v{{version}}' },
 

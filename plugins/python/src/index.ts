@@ -49,9 +49,7 @@ const minor = (version: string) => version.split('.').slice(0, 2).join('.')
  * with the links its own builds have (`bin/python`, a top-level `python`). `python@system`
  * installs the distro's python3, pip and venv through the package manager instead.
  */
-export default defineFeature({
-  ...manifest,
-  platforms: [{ os: 'linux', arch: ['x64', 'arm64'], libc: ['glibc', 'musl'] }],
+export default defineFeature(pkg, {
   bins: ['bin/python3', 'bin/pip3'],
   smokeTest: { command: ['bin/python3', '--version'], expect: 'Python {{version}}' },
   packages: () => PACKAGES,

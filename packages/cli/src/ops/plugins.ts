@@ -104,7 +104,7 @@ export async function installPlugin(rt: Runtime, spec: string, opts: { logger: L
     }, { what: 'the plugins directory', timeoutMs: 60_000 })
     return { name: pkg.name, version: pkg.version, id: ref.manifest.id, dir: target, source, integrity }
   } catch (err) {
-    if (err instanceof RunnerError || (err as { name?: string }).name === 'RunnerError') throw err
+    if (err instanceof RunnerError) throw err
     throw new RunnerError('PLUGIN_INSTALL_FAILED', `${spec}: ${(err as Error).message}`, { where: spec, hint: 'check the path, tarball or package name', cause: err })
   } finally {
     await rm(staging, { recursive: true, force: true })

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import type { Artifact, Feature, FeatureContext, FeatureManifest, Platform, RemoteVersion } from '@runner-features/core'
 import { manifestProblem, systemView } from '@runner-features/core'
 
@@ -39,7 +40,7 @@ export function fakeContext(responses: Record<string, string>, platform: Partial
  * runner can use it): metadata matches code, declarations are well-formed, and every URL stays
  * under the declared upstream (so a mirror can serve it).
  */
-export function contractProblems(feature: Feature, pkgJson: { name?: string; dependencies?: Record<string, string>; runner?: { feature?: object } }): string[] {
+export function contractProblems(feature: Feature, pkgJson: { name?: string; dependencies?: Record<string, string>; runner?: { feature?: unknown } }): string[] {
   // package.json imports type `os` as string; the checks below compare values, not types.
   const pkg = pkgJson as { name?: string; dependencies?: Record<string, string>; runner?: { feature?: FeatureManifest } }
   const problems: string[] = []
@@ -47,10 +48,11 @@ export function contractProblems(feature: Feature, pkgJson: { name?: string; dep
   if (manifestIssue) problems.push(manifestIssue)
   const m = pkg.runner?.feature
   if (m) {
+    // defineFeature(pkg, …) copies these from package.json; a hand-built feature could still drift.
     for (const key of ['id', 'toolName', 'defaultVersion', 'upstream', 'description'] as const) {
       if (m[key] !== feature[key]) problems.push(`runner.feature.${key} (${String(m[key])}) differs from the code (${String(feature[key])})`)
     }
-    if (JSON.stringify(m.platforms) !== JSON.stringify(feature.platforms)) problems.push('runner.feature.platforms differs from the code')
+    if (m.platforms !== feature.platforms && !isDeepStrictEqual(m.platforms, feature.platforms)) problems.push('the code states platforms of its own; state them once, in runner.feature.platforms')
   }
   if (Object.keys(pkg.dependencies ?? {}).length) problems.push('plugins must have no runtime dependencies (bundle them)')
   if (!feature.upstream.endsWith('/') || !/^https:\/\//.test(feature.upstream)) problems.push('upstream must be an https URL ending in /')

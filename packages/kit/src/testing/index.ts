@@ -1,0 +1,6 @@
+// Test helpers for plugin authors: never imported by a plugin's runtime code, so never bundled.
+export { fakeContext, contractProblems, artifactProblems } from './contract.js'
+export { pluginProblems } from './plugin-dir.js'
+export { platformFromOsRelease } from './platform-of.js'
+export { startFixtureMirror, writeGithubReleaseMirror, sha256Hex, type FixtureMirror, type MirrorRelease } from './mirror.js'
+export { runnerSandbox, type RunnerSandbox } from './sandbox.js'
