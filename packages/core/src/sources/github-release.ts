@@ -110,6 +110,6 @@ export function githubAuthHeaders(url: string, env: Readonly<Record<string, stri
   } catch {
     return {}
   }
-  const sameApi = target.protocol === 'https:' && target.origin === api.origin && target.pathname.startsWith(api.pathname) && !target.username && !target.password
+  const sameApi = target.protocol === api.protocol && target.origin === api.origin && target.pathname.startsWith(api.pathname) && !target.username && !target.password
   return sameApi ? { authorization: `Bearer ${token}`, 'x-github-api-version': '2022-11-28' } : {}
 }

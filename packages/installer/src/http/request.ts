@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { RunnerError, redactUrl } from '@runner-features/core'
+import { RunnerError, githubAuthHeaders, redactUrl } from '@runner-features/core'
 import { agentFor, type ProxyEnv } from './proxy.js'
 import { TransientHttpError } from './retry.js'
 
@@ -65,6 +65,9 @@ function exchange(url: URL, method: string, auth: string | undefined, options: R
   options.onRequest?.(url.href)
   const headers: OutgoingHttpHeaders = { 'user-agent': 'runner-features', 'accept-encoding': 'identity', ...options.headers }
   if (auth) headers.authorization = auth
+  // GITHUB_TOKEN, for GitHub's API only (github-release sources list releases there); decided per
+  // hop, so a redirect to another host never carries it.
+  else Object.assign(headers, githubAuthHeaders(url.href, options.env))
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = send(bare, { method, headers, agent: agentFor(url, options.env) })
