@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.mjs'
 
-// Core is bundled from source (the `source` export condition) so tree-shaking works across it.
+// Core and the engine are bundled from source (the `source` export condition) so tree-shaking works across it.
 const fromSource = {
-  noExternal: ['@runner-features/core', 'semver'],
+  noExternal: ['@runner-features/core', '@runner-features/engine', 'semver'],
   esbuildOptions(options: { conditions?: string[] }) {
     options.conditions = ['source', 'import', 'default']
   },

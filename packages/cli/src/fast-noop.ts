@@ -1,3 +1,3 @@
 // Loaded by fast.ts only for `features install`: version matching needs semver, `list` does not.
-export { tryNoopInstall } from './ops/noop-install.js'
+export { tryNoopInstall } from '@runner-features/engine/fast'
 export { printInstallReport } from './ops/install-report.js'

@@ -5,7 +5,9 @@
  * accept only the exact flags they understand; anything else (help, other flags, real work) returns
  * false and oclif handles the command as usual. They call the same operations as the commands.
  */
+export { guardProcess } from './last-line.js'
 import { printError } from './output.js'
+import { runState } from './run-state.js'
 import { listFeatures, printList } from './ops/list.js'
 import { createRuntime } from './runtime.js'
 
@@ -78,4 +80,22 @@ export async function fastPath(argv: readonly string[]): Promise<boolean> {
     return true
   }
   return false
+}
+
+/**
+ * Everything the fast paths do not handle: oclif, loaded only now. Its own error handler would
+ * print a stack and `process.exit()`; instead usage errors and unexpected ones are printed as
+ * coded errors here and the exit code is set, so pending cleanups still run.
+ */
+export async function runOclif(argv: readonly string[], root: string): Promise<void> {
+  const oclif = await import('@oclif/core')
+  try {
+    await oclif.run([...argv], root)
+    await oclif.flush()
+  } catch (err) {
+    const e = err as { code?: unknown; oclif?: { exit?: number } }
+    // `this.exit(n)` and help's exit: not errors.
+    if (e?.code === 'EEXIT' && typeof e.oclif?.exit === 'number') process.exitCode = e.oclif.exit
+    else process.exitCode = printError(err, runState().json)
+  }
 }

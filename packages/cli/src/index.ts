@@ -1,3 +1,3 @@
-export { installFeatures } from './ops/install.js'
+export { install as installFeatures } from '@runner-features/engine'
 export { listFeatures } from './ops/list.js'
 export { createRuntime } from './runtime.js'

@@ -1,17 +1,27 @@
 import { writeSync } from 'node:fs'
 import { RunnerError, isRunnerError, redactUrl, type Logger } from '@runner-features/core'
+import { normaliseError } from '@runner-features/engine/fast'
+import { runState } from './run-state.js'
+
+/** Set once stdout's reader has gone (`| head`): further output is dropped, not an error. */
+let stdoutClosed = false
 
 /**
  * Writes to stdout with plain write(2) calls. Creating `process.stdout` costs ~4 ms, a tenth of
  * Node's whole start-up, on every `runner features list`. Falls back to the stream when fd 1 is
- * non-blocking and full (EAGAIN).
+ * non-blocking and full (EAGAIN). When the reader has closed the pipe (EPIPE: `runner … | head -1`)
+ * the rest is dropped quietly: nobody is reading it.
  */
 export function writeOut(text: string): void {
   let buf = Buffer.from(text)
-  while (buf.length) {
+  while (buf.length && !stdoutClosed) {
     try {
       buf = buf.subarray(writeSync(1, buf))
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
+        stdoutClosed = true
+        return
+      }
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
       process.stdout.write(buf)
       return
@@ -19,14 +29,30 @@ export function writeOut(text: string): void {
   }
 }
 
-/** Prints an error the one way users see errors: `error CODE: where: what` + `hint:`; or JSON. */
+/**
+ * Prints an error the one way users see errors: `error CODE: where: what` + `hint:`; or JSON.
+ * oclif's usage errors (unknown flag, missing argument) are INVALID_ARGUMENT; anything else that
+ * is not coded goes through the engine's normaliser (INTERNAL_ERROR keeping its real message,
+ * DISK_FULL, PERMISSION_DENIED). Never a stack trace unless RUNNER_FEATURES_DEBUG is set.
+ */
 export function printError(err: unknown, json: boolean): number {
+  // The last line of defence already reported this run's fatal error; the run winding down after
+  // the abort must not print a second one.
+  if (runState().fatal) return 1
   const e: RunnerError = isRunnerError(err)
     ? err
-    : new RunnerError('INVALID_ARGUMENT', redactUrl((err as Error)?.message ?? String(err)), { hint: 'run with --help for usage' })
+    : isUsageError(err)
+      ? new RunnerError('INVALID_ARGUMENT', redactUrl(err.message), { hint: 'run with --help for usage' })
+      : normaliseError(err)
+  if (process.env.RUNNER_FEATURES_DEBUG && e.code === 'INTERNAL_ERROR') process.stderr.write(`debug: ${(err as Error)?.stack ?? String(err)}\n`)
   if (json) writeOut(`${JSON.stringify(e.toJSON(), null, 2)}\n`)
   else process.stderr.write(`${e.render()}\n`)
   return 1
+}
+
+/** oclif's parse and usage errors carry an `oclif` exit descriptor. */
+function isUsageError(err: unknown): err is Error & { oclif: object } {
+  return err instanceof Error && typeof (err as { oclif?: unknown }).oclif === 'object'
 }
 
 export function printJson(value: unknown): void {

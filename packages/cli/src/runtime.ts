@@ -1,18 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { binDir, cacheDir, discoverPlugins, pluginDirs, stateFile, toolCacheRoot, type Discovery, type Env } from '@runner-features/core'
+import type { RunEnv } from '@runner-features/engine/fast'
 
-/** Paths and switches for one CLI run, from flags and the environment (pure apart from `process`). */
-export interface Runtime {
-  env: Env
-  uid: number
-  toolCacheRoot: string
-  binDir: string
-  cacheDir: string
-  stateFile: string
-  pluginDirs: string[]
-  /** The CLI's own package.json: its `oclif.plugins` names the bundled feature plugins. */
-  cliPackageJson: string
-}
+/** Paths and switches for one CLI run, from flags and the environment (the engine's {@link RunEnv}). */
+export type Runtime = RunEnv
 
 export interface RuntimeFlags {
   'bin-dir'?: string

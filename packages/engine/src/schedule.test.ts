@@ -1,15 +1,17 @@
 import { expect, test } from 'vitest'
 import { runScheduled } from './schedule.js'
 
+interface Result { id: string; ok: boolean; blockedBy?: string }
+
 const hooks = (log: string[], failing: string[] = []) => ({
-  run: async (n: { id: string }) => {
+  run: async (n: { id: string }): Promise<Result> => {
     log.push(`start ${n.id}`)
     await new Promise((r) => setTimeout(r, 2))
     log.push(`end ${n.id}`)
     return { id: n.id, ok: !failing.includes(n.id) }
   },
-  failed: (r: { ok: boolean }) => !r.ok,
-  blocked: (n: { id: string }, dep: string) => ({ id: n.id, ok: false, blockedBy: dep }),
+  failed: (r: Result) => !r.ok,
+  blocked: (n: { id: string }, dep: string): Result => ({ id: n.id, ok: false, blockedBy: dep }),
 })
 
 test('a node starts only after everything it comes after has ended; results keep node order', async () => {

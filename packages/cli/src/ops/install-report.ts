@@ -1,50 +1,5 @@
+import type { InstallReport, InstallReportItem } from '@runner-features/engine/fast'
 import { formatBytes, printJson, writeOut } from '../output.js'
-
-/** One line of an install report; the same shape for the fast no-op path and the full path. */
-export interface InstallReportItem {
-  id: string
-  spec: string
-  version: string
-  status: 'installed' | 'already-installed' | 'would-install' | 'failed'
-  path?: string
-  sourceUrl?: string
-  fetchFrom?: string
-  sha256?: string
-  size?: number
-  fromCache?: boolean
-  seconds?: number
-  links?: string[]
-  /** Every artifact of a download install, in extraction order (`sourceUrl`/`sha256` are the first; `size` is the sum). */
-  artifacts?: ReportArtifact[]
-  error?: { code: string; message: string; where?: string; hint?: string }
-}
-
-/** One artifact in a plan or an install: canonical URL, where it is fetched from (plans), sha256, bytes. */
-export interface ReportArtifact {
-  url: string
-  fetchFrom?: string
-  sha256: string
-  size?: number
-}
-
-/** The report fields for a plan that downloads `artifacts`. */
-export function plannedDownload(artifacts: readonly { url: string; sha256: string; size?: number }[], resolve: (url: string) => string): Pick<InstallReportItem, 'sourceUrl' | 'fetchFrom' | 'sha256' | 'size' | 'artifacts'> {
-  const first = artifacts[0]!
-  const sizes = artifacts.map((a) => a.size)
-  return {
-    sourceUrl: first.url, fetchFrom: resolve(first.url), sha256: first.sha256.toLowerCase(),
-    size: sizes.every((n) => n !== undefined) ? sizes.reduce((a, b) => a + b, 0) : undefined,
-    artifacts: artifacts.map((a) => ({ url: a.url, fetchFrom: resolve(a.url), sha256: a.sha256.toLowerCase(), ...(a.size !== undefined ? { size: a.size } : {}) })),
-  }
-}
-
-export interface InstallReport {
-  schemaVersion: 1
-  dryRun: boolean
-  results: InstallReportItem[]
-  /** Network requests made by this run (0 for a no-op re-install). */
-  requests: number
-}
 
 /** System-package installs record their source as `<manager or family>:<pkg>,<pkg>` instead of a URL. */
 function isSystem(r: InstallReportItem): boolean {
@@ -55,6 +10,7 @@ function packagesOf(r: InstallReportItem): string {
   return r.sourceUrl!.slice(r.sourceUrl!.indexOf(':') + 1).split(',').join(', ')
 }
 
+/** The engine's install report as text (one line per feature), or as `--json`. */
 export function printInstallReport(report: InstallReport, json: boolean): void {
   if (json) return printJson(report)
   const lines = report.results.map((r) => {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { RunnerCommand, configFlag, mirrorFlag, refreshFlag } from '../../base-command.js'
-import type { InstallReport } from '../../ops/install-report.js'
+import type { InstallReport } from '@runner-features/engine'
 import { runInstall } from '../../ops/install-run.js'
 import { createRuntime } from '../../runtime.js'
 

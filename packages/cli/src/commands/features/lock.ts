@@ -2,8 +2,7 @@ import { Flags } from '@oclif/core'
 import { parseMirrorFlags } from '@runner-features/core'
 import { RunnerCommand, configFlag, mirrorFlag, refreshFlag } from '../../base-command.js'
 import { writeOut } from '../../output.js'
-import { lockProject, type LockReport } from '../../ops/config-commands.js'
-import { parsePlatforms } from '../../ops/config-plan.js'
+import { lockProject, parsePlatforms, type LockReport } from '@runner-features/engine'
 import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesLock extends RunnerCommand {

@@ -1,7 +1,7 @@
 import { parseMirrorFlags } from '@runner-features/core'
 import { RunnerCommand, configFlag, mirrorFlag } from '../../base-command.js'
 import { table, writeOut } from '../../output.js'
-import { outdatedProject, type OutdatedReport } from '../../ops/config-commands.js'
+import { outdatedProject, type OutdatedReport } from '@runner-features/engine'
 import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesOutdated extends RunnerCommand {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { parseMirrorFlags } from '@runner-features/core'
 import { RunnerCommand, configFlag, mirrorFlag, refreshFlag } from '../../base-command.js'
 import { writeOut } from '../../output.js'
-import { planMermaid, resolvePlan, type PlanReport } from '../../ops/config-commands.js'
+import { planMermaid, resolvePlan, type PlanReport } from '@runner-features/engine'
 import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesResolve extends RunnerCommand {

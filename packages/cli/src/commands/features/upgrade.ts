@@ -2,7 +2,7 @@ import { Args } from '@oclif/core'
 import { parseMirrorFlags } from '@runner-features/core'
 import { RunnerCommand, configFlag, mirrorFlag } from '../../base-command.js'
 import { writeOut } from '../../output.js'
-import { upgradeProject } from '../../ops/config-commands.js'
+import { upgradeProject } from '@runner-features/engine'
 import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesUpgrade extends RunnerCommand {
