@@ -1,0 +1,138 @@
+import { execa, type ResultPromise } from 'execa'
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RUNNER_BIN } from '../helpers.js'
+
+/** What one CLI run produced. `timedOut` means the harness had to kill a hung run. */
+export interface Run {
+  exitCode: number
+  signal?: string
+  stdout: string
+  stderr: string
+  timedOut: boolean
+}
+
+/** How to start the CLI: as another user, or under strace with every rename delayed (a phase hook from outside). */
+export interface RunOptions {
+  env?: Record<string, string>
+  /** Run as nobody (uid/gid 65534) through `setpriv`, the way a runner pod's non-root user runs it. */
+  asNobody?: boolean
+  /** Delay every rename(2) by `ms` before (`enter`) or after (`exit`) it happens, via `strace -e inject`. */
+  delayRenames?: { when: 'enter' | 'exit'; ms: number }
+  timeoutMs?: number
+}
+
+/** The uid the permission scenarios run as. */
+export const NOBODY = 65534
+
+/**
+ * One scenario's world: its own tool cache, bin dir, download cache, state dir and plugins dir,
+ * all handed to the CLI through the environment (nothing points at the real machine).
+ */
+export interface Box {
+  dir: string
+  toolCache: string
+  binDir: string
+  cacheDir: string
+  stateDir: string
+  env: Record<string, string>
+  /** Runs the built CLI to completion. */
+  run(args: string[], opts?: RunOptions): Promise<Run>
+  /** Starts the built CLI in its own process group, so {@link Started.kill9} takes strace and node together. */
+  start(args: string[], opts?: RunOptions): Started
+  cleanup(): Promise<void>
+}
+
+export interface Started {
+  pid: number
+  /** kill -9 of the whole process group; resolves when it is gone. */
+  kill9(): Promise<Run>
+  done: Promise<Run>
+}
+
+/** A throwaway layout; `env` adds to (or overrides) the defaults, e.g. a mirror URL. */
+export async function makeBox(env: Record<string, string> = {}): Promise<Box> {
+  const dir = await mkdtemp(join(tmpdir(), 'rf-faults-'))
+  // mkdtemp gives 0700: the permission scenarios run the CLI as nobody inside it.
+  await chmod(dir, 0o755)
+  const toolCache = join(dir, 'toolcache')
+  const box: Box = {
+    dir,
+    toolCache,
+    binDir: join(dir, 'bin'),
+    cacheDir: join(dir, 'cache'),
+    stateDir: join(toolCache, '.runner-features'),
+    env: {
+      RUNNER_TOOL_CACHE: toolCache,
+      RUNNER_FEATURES_BIN_DIR: join(dir, 'bin'),
+      RUNNER_FEATURES_CACHE_DIR: join(dir, 'cache'),
+      RUNNER_FEATURES_PLUGINS_DIR: join(dir, 'plugins'),
+      HOME: dir,
+      ...env,
+    },
+    run: (args, opts) => box.start(args, opts).done,
+    start: (args, opts = {}) => start(box, args, opts),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  }
+  if (env.RUNNER_FEATURES_STATE_DIR) box.stateDir = env.RUNNER_FEATURES_STATE_DIR
+  await mkdir(join(dir, 'plugins'))
+  return box
+}
+
+function start(box: Box, args: string[], opts: RunOptions): Started {
+  let argv = [process.execPath, RUNNER_BIN, ...args]
+  if (opts.delayRenames) {
+    const calls = 'rename,renameat,renameat2'
+    argv = ['strace', '-f', '-qq', '-o', '/dev/null', '-e', `trace=${calls}`, '-e', `inject=${calls}:delay_${opts.delayRenames.when}=${opts.delayRenames.ms * 1000}`, ...argv]
+  }
+  if (opts.asNobody) argv = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...argv]
+  const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
+    env: { ...cleanEnv(), ...box.env, ...opts.env },
+    extendEnv: false,
+    reject: false,
+    detached: true,
+    cwd: box.dir,
+    timeout: opts.timeoutMs ?? 120_000,
+    killSignal: 'SIGKILL',
+  })
+  const done = child.then((r): Run => ({
+    exitCode: r.exitCode ?? -1,
+    signal: r.signal ?? undefined,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    timedOut: Boolean(r.timedOut),
+  }))
+  return {
+    pid: child.pid!,
+    done,
+    kill9: async () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+      return done
+    },
+  }
+}
+
+/** The parent environment minus anything that would point the CLI at real locations. */
+function cleanEnv(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k.startsWith('RUNNER_') || k.startsWith('GITHUB_') || k.startsWith('VITEST') || k === 'AGENT_TOOLSDIRECTORY' || k === 'NODE_OPTIONS') continue
+    out[k] = v
+  }
+  return out
+}
+
+/** Polls `check` every 10 ms; false when `ms` passed without it holding. */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await check()) return true
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  return false
+}
