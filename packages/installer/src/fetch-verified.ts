@@ -1,11 +1,15 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
-import { join } from 'node:path'
-import { PassThrough, Transform, type Readable } from 'node:stream'
-import { RunnerError, isRunnerError, redactUrl, type Artifact } from '@runner-features/core'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import {
+  RunnerError, archiveLimits, fsError, isRunnerError, redactUrl, type ArchiveLimits, type Artifact, type Logger,
+} from '@runner-features/core'
+import { downloadTmpPath, sweepDownloadTmpOnce } from './download-tmp.js'
 import { extractArchiveFile, extractTarStream, type ExtractStats } from './extract/index.js'
-import type { FeatureHttp } from './http.js'
+import type { OpenedDownload } from './http.js'
 
 export interface Progress {
   received: number
@@ -13,12 +17,17 @@ export interface Progress {
 }
 
 export interface FetchOptions {
-  http: FeatureHttp
+  /** Opens a download: the body stream, its Content-Length, and where it really came from (redacted). */
+  http: { open(url: string): Promise<OpenedDownload> }
   /** Download cache root; files live at `<cacheDir>/downloads/sha256/<hex>`. */
   cacheDir: string
   /** Empty staging directory to extract into. */
   dest: string
   onProgress?: (p: Progress) => void
+  /** Per-archive limits (`archiveLimits(env, config.limits)`); default: from the environment of this process. */
+  limits?: ArchiveLimits
+  /** Told when a cached file turns out damaged and is fetched again (a `warn` line). */
+  logger?: Pick<Logger, 'warn'>
 }
 
 export interface FetchResult extends ExtractStats {
@@ -36,128 +45,291 @@ export function cachedPath(cacheDir: string, sha256: string): string {
 }
 
 /**
- * Fetches an artifact, verifies its sha256 and extracts it into `dest` in one streaming pass:
- * bytes flow network → hash → cache file → gunzip → untar, so a 47 MB tarball is read once.
- * Extraction into the (invisible) staging dir runs ahead of the final hash check; on a mismatch
- * the caller discards the staging dir and the cache file is never committed. A cached file is
- * re-hashed as it is extracted, so a corrupted cache cannot slip through either.
+ * A cached file that does not hash to its name: deleted (by {@link fetchOne}) and to be fetched
+ * again. Whatever its extraction wrote into `dest` must go first, so the caller empties `dest`.
  */
-export async function fetchVerifiedAndExtract(artifact: Artifact, options: FetchOptions): Promise<FetchResult> {
-  const expected = artifact.sha256.toLowerCase()
-  if (!SHA256_RE.test(expected)) {
-    throw new RunnerError('CHECKSUM_MISSING', `no valid sha256 for ${redactUrl(artifact.url)} ("${artifact.sha256}")`, {
-      where: artifact.checksumSource,
-      hint: 'runner-features never installs an unverified file; the plugin must declare a sha256',
-    })
-  }
-  const final = cachedPath(options.cacheDir, expected)
-  const cachedSize = await stat(final).then((s) => s.size, () => undefined)
-  if (cachedSize !== undefined) {
-    const stats = await extractFrom(createReadStream(final), artifact, options, expected, `${final} (download cache)`, cachedSize, undefined, final)
-    return { ...stats, fromCache: true, size: cachedSize, fetchedFrom: final }
-  }
-
-  await mkdir(join(options.cacheDir, 'downloads', 'tmp'), { recursive: true })
-  await mkdir(join(options.cacheDir, 'downloads', 'sha256'), { recursive: true })
-  const tmp = join(options.cacheDir, 'downloads', 'tmp', `${expected.slice(0, 16)}-${randomBytes(4).toString('hex')}`)
-  try {
-    const opened = await options.http.open(artifact.url)
-    const total = opened.size ?? artifact.size
-    const stats = await extractFrom(opened.body, artifact, options, expected, opened.fetchedFrom, total, tmp)
-    await rename(tmp, final)
-    return { ...stats, fromCache: false, size: stats.received, fetchedFrom: opened.fetchedFrom }
-  } finally {
-    await rm(tmp, { force: true })
+export class DamagedCacheEntry extends Error {
+  constructor(readonly sha256: string, cause: unknown) {
+    super(`cached download ${sha256} is damaged`, { cause })
   }
 }
 
-/** Hashes (and optionally stores) `input` while extracting it; throws CHECKSUM_MISMATCH at the end. */
-async function extractFrom(
-  input: Readable, artifact: Artifact, options: FetchOptions, expected: string, from: string,
-  total?: number, storeTo?: string, fromFile?: string,
-): Promise<ExtractStats & { received: number }> {
+/**
+ * Fetches an artifact, verifies its sha256 and extracts it into `dest` in one streaming pass:
+ * bytes flow network → hash → cache temp file, and → gunzip → untar, so a 47 MB tarball is read
+ * once. Extraction into the (invisible) staging dir runs ahead of the final hash check; on a
+ * mismatch the caller discards the staging dir and the temp file is deleted, never renamed into
+ * the cache. A cached file is re-hashed as it is extracted; if it no longer matches, it is deleted,
+ * `dest` emptied and the file fetched once more (self-healing cache) before anything is reported.
+ *
+ * Every stream of the pass (body, hash tap, cache writer, decompressor, tar parser, file writers)
+ * reports into one rejection, only after nothing is writing any more: `DISK_FULL` and
+ * `PERMISSION_DENIED` for the disk, `ARCHIVE_*` for the archive, `CHECKSUM_MISMATCH`, or the
+ * download's own `DOWNLOAD_FAILED`. No partial download is left in the cache's tmp dir.
+ */
+export async function fetchVerifiedAndExtract(artifact: Artifact, options: FetchOptions): Promise<FetchResult> {
+  try {
+    return await fetchOne(artifact, options)
+  } catch (err) {
+    if (!(err instanceof DamagedCacheEntry)) throw err
+    await emptyDir(options.dest)
+    return fetchOne(artifact, options, { skipCache: true })
+  }
+}
+
+/** The sha256 an artifact must have, lower-cased; `CHECKSUM_MISSING` when it has none. */
+export function expectedSha256(artifact: Artifact, hint = 'runner-features never installs an unverified file; the plugin must declare a sha256'): string {
+  const expected = artifact.sha256.toLowerCase()
+  if (SHA256_RE.test(expected)) return expected
+  throw new RunnerError('CHECKSUM_MISSING', `no valid sha256 for ${redactUrl(artifact.url)} ("${artifact.sha256}")`, { where: artifact.checksumSource, hint })
+}
+
+/**
+ * One artifact, from the cache when it holds it (else the network). Throws {@link DamagedCacheEntry}
+ * after deleting a cached file that fails its hash; `skipCache` goes to the network directly.
+ */
+export async function fetchOne(artifact: Artifact, options: FetchOptions, { skipCache = false } = {}): Promise<FetchResult> {
+  const expected = expectedSha256(artifact)
+  await sweepDownloadTmpOnce(options.cacheDir)
+  const final = cachedPath(options.cacheDir, expected)
+  const cachedSize = skipCache ? undefined : await stat(final).then((s) => s.size, () => undefined)
+  if (cachedSize !== undefined) {
+    try {
+      const stats = await verifyAndExtract(artifact, options, expected, {
+        body: createReadStream(final, { highWaterMark: 256 << 10 }), from: `${final} (download cache)`, total: cachedSize, file: final,
+      })
+      return { ...stats, fromCache: true, size: cachedSize, fetchedFrom: final }
+    } catch (err) {
+      if (isRunnerError(err) && err.code === 'CHECKSUM_MISMATCH') {
+        options.logger?.warn(`${final}: the cached download of ${redactUrl(artifact.url)} no longer has its sha256 (${String(err.details?.actual)}); deleted it, fetching it again`)
+      } else if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (err as NodeJS.ErrnoException).path !== final) {
+        // ENOENT: another process removed it (healing it) between our stat and open; fetch it like them.
+        throw err
+      }
+      await rm(final, { force: true }).catch((rmErr: unknown) => {
+        throw fsError(rmErr, { action: 'removing a damaged file from the download cache', path: final, kind: 'download cache' })
+      })
+      throw new DamagedCacheEntry(expected, err)
+    }
+  }
+
+  const tmp = downloadTmpPath(options.cacheDir, expected)
+  await makeDir(join(options.cacheDir, 'downloads', 'tmp'))
+  await makeDir(join(options.cacheDir, 'downloads', 'sha256'))
+  try {
+    const opened = await options.http.open(artifact.url)
+    const total = opened.size ?? artifact.size
+    const stats = await verifyAndExtract(artifact, options, expected, { body: opened.body, from: opened.fetchedFrom, total, contentLength: opened.size, storeTo: tmp, file: tmp })
+    // Only now, hashed and extracted, does the file enter the cache (atomically: a rename).
+    await rename(tmp, final).catch((err: unknown) => {
+      throw fsError(err, { action: 'moving the verified download into the cache', path: final, kind: 'download cache' })
+    })
+    return { ...stats, fromCache: false, size: stats.received, fetchedFrom: opened.fetchedFrom }
+  } finally {
+    await rm(tmp, { force: true }).catch(() => undefined)
+  }
+}
+
+interface Source {
+  body: Readable
+  /** For messages: the URL fetched (redacted) or the cache file. */
+  from: string
+  /** Expected byte count, for progress. */
+  total?: number
+  /** The server's Content-Length: fewer bytes than this is a truncated download. */
+  contentLength?: number
+  /** Where to store the bytes as they pass (the download's temp file). */
+  storeTo?: string
+  /** The bytes as a file once read through (zip and `file` are extracted from it). */
+  file: string
+}
+
+/** Archive errors that, on bytes that do not match the checksum, are better reported as CHECKSUM_MISMATCH. */
+const ARCHIVE_ERRORS = new Set(['ARCHIVE_UNSUPPORTED', 'ARCHIVE_UNSAFE', 'ARCHIVE_TOO_LARGE'])
+const isArchiveError = (err: unknown): boolean => isRunnerError(err) && ARCHIVE_ERRORS.has(err.code)
+
+/**
+ * Reads `src.body` to its end through one pipeline: body → tap (hash, progress, feed the tar
+ * extractor) → cache temp file (or nowhere). The tar extractor reads from its own PassThrough so
+ * that when it fails on an archive error the tap goes on hashing the rest: on bytes that are not
+ * the published ones, CHECKSUM_MISMATCH (with the archive error as its cause) is what to report.
+ * Any other failure (disk, network, permissions) aborts everything at once. Resolves or rejects
+ * only when both the pipeline and the extractor are done.
+ */
+async function verifyAndExtract(artifact: Artifact, options: FetchOptions, expected: string, src: Source): Promise<ExtractStats & { received: number }> {
+  const limits = options.limits ?? archiveLimits(process.env)
+  const extractOpts = { dest: options.dest, strip: artifact.strip, source: redactUrl(artifact.url), fileName: artifact.fileName, limits }
   const hash = createHash('sha256')
+  const abort = new AbortController()
+  let failure: { error: unknown } | undefined
+  const fail = (error: unknown): void => {
+    failure ??= { error }
+    abort.abort(error)
+  }
+
   let received = 0
   let lastReport = 0
-  const store = storeTo ? createWriteStream(storeTo) : undefined
+  const report = (): void => {
+    if (options.onProgress && (received - lastReport > 1 << 20 || received === src.total)) {
+      lastReport = received
+      options.onProgress({ received, total: src.total })
+    }
+  }
+
+  const streaming = artifact.archive === 'tar.gz' || artifact.archive === 'tar.xz'
+  const toExtractor = streaming ? new PassThrough({ highWaterMark: 1 << 20 }) : undefined
+  let feeding = streaming
+  let unblock: (() => void) | undefined
+  let archiveError: unknown
+  const extraction = toExtractor
+    ? extractTarStream(toExtractor, artifact.archive === 'tar.gz' ? 'gzip' : 'xz', extractOpts).then(
+        (stats) => {
+          feeding = false
+          unblock?.()
+          return stats
+        },
+        (error: unknown) => {
+          feeding = false
+          unblock?.()
+          if (isArchiveError(error)) archiveError = error
+          else fail(error)
+          return undefined
+        },
+      )
+    : Promise.resolve(undefined)
+
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk)
       received += chunk.length
-      if (options.onProgress && (received - lastReport > 1 << 20 || received === total)) {
-        lastReport = received
-        options.onProgress({ received, total })
+      report()
+      if (!feeding || toExtractor!.write(chunk)) return done(null, chunk)
+      // Backpressure from the extractor; released early if it stops reading (failed or finished).
+      const release = (): void => {
+        toExtractor!.off('drain', release)
+        toExtractor!.off('close', release)
+        unblock = undefined
+        done(null, chunk)
       }
-      if (store && !store.write(chunk)) store.once('drain', () => done(null, chunk))
-      else done(null, chunk)
+      unblock = release
+      toExtractor!.once('drain', release)
+      toExtractor!.once('close', release)
     },
     flush(done) {
-      if (!store) return done()
-      store.end(done)
+      if (feeding) toExtractor!.end()
+      done()
+    },
+    destroy(error, done) {
+      // On a failure the extractor must stop too (it rejects once nothing is writing any more). On
+      // success (autoDestroy) it is left alone: it may still be reading what the tap passed it.
+      if (error) {
+        failure ??= { error }
+        toExtractor?.destroy(error)
+      }
+      done(error)
     },
   })
-  const tapped = input.pipe(tap)
-  input.once('error', (err) => tap.destroy(err))
-  let stats: ExtractStats
-  try {
-    if (artifact.archive === 'tar.gz' || artifact.archive === 'tar.xz') {
-      // The extractor reads through its own pipe, so when it fails (or stops early at the tar
-      // end-of-archive marker) the tap lives on and every remaining byte can still be hashed.
-      const toExtractor = new PassThrough()
-      tapped.pipe(toExtractor)
-      try {
-        stats = await extractTarStream(toExtractor, artifact.archive === 'tar.gz' ? 'gzip' : 'xz', { dest: options.dest, strip: artifact.strip, source: redactUrl(artifact.url) })
-      } catch (err) {
-        throw await mismatchOr(err, tapped, toExtractor, hash, expected, artifact, from)
-      }
-      tapped.unpipe(toExtractor)
-      await drain(tapped)
-    } else {
-      // zip needs random access and `file` is a copy: verify the whole file first, then extract
-      // from it — the download's temp file, or the cache file itself when re-installing.
-      await drain(tapped)
-      verify(hash.digest('hex'), expected, artifact, from)
-      stats = await extractArchiveFile((storeTo ?? fromFile)!, artifact.archive, { dest: options.dest, strip: artifact.strip, source: redactUrl(artifact.url), fileName: artifact.fileName })
-      return { ...stats, received }
-    }
-  } catch (err) {
-    input.destroy()
-    store?.destroy()
-    throw err
+  let bodyError: unknown
+  src.body.once('error', (error: unknown) => {
+    bodyError ??= error
+  })
+  let storeError: unknown
+  const store = src.storeTo ? createWriteStream(src.storeTo, { flags: 'wx' }) : discard()
+  store.on('error', (error: Error) => {
+    storeError ??= error
+  })
+
+  const reading = pipeline(src.body, tap, store, { signal: abort.signal }).catch((error: unknown) => {
+    failure ??= { error }
+  })
+  const [stats] = await Promise.all([extraction, reading])
+
+  if (failure) {
+    throw classify(failure.error, { artifact, src, storeError, bodyError, received, options })
   }
-  verify(hash.digest('hex'), expected, artifact, from)
-  return { ...stats, received }
+  if (src.contentLength !== undefined && received < src.contentLength) {
+    throw new RunnerError('DOWNLOAD_FAILED', `the connection ended after ${received} of ${src.contentLength} bytes`, {
+      where: src.from,
+      hint: 'the server or a proxy cut the download short; nothing was installed or cached. Retry; if it persists, check the mirror',
+    })
+  }
+  const actual = hash.digest('hex')
+  if (archiveError) {
+    if (actual !== expected) throw Object.assign(mismatch(actual, expected, artifact, src.from), { cause: archiveError })
+    throw archiveError
+  }
+  verify(actual, expected, artifact, src.from)
+  if (stats) return { ...stats, received }
+  // zip needs random access and `file` is a copy: the whole file is verified above, then extracted.
+  try {
+    return { ...(await extractArchiveFile(src.file, artifact.archive, extractOpts)), received }
+  } catch (error) {
+    throw fsError(error, { action: `extracting ${redactUrl(artifact.url)}`, path: options.dest, kind: 'tool cache' })
+  }
+}
+
+/** Names the disk or permission problem by the stream it came from: the cache temp file, or the staging dir. */
+function classify(error: unknown, ctx: { artifact: Artifact; src: Source; storeError: unknown; bodyError: unknown; received: number; options: FetchOptions }): unknown {
+  const { artifact, src, storeError, options } = ctx
+  const url = redactUrl(artifact.url)
+  if (error === ctx.bodyError && !isRunnerError(error) && src.storeTo) {
+    // The HTTP client's own errors are coded; a raw socket error (a reset the client did not wrap) is named here.
+    const e = error as NodeJS.ErrnoException
+    return new RunnerError('DOWNLOAD_FAILED', `the download broke off after ${ctx.received} bytes: ${e.message}${e.code ? ` (${e.code})` : ''}`, {
+      where: src.from,
+      hint: 'the connection was reset or closed early; nothing was installed or cached. Retry; if it persists, check the mirror or proxy',
+      cause: error,
+    })
+  }
+  if (error === storeError) {
+    const needed = src.contentLength ?? artifact.size
+    return fsError(storeError, { action: `downloading ${url} into the download cache`, path: src.storeTo, kind: 'download cache', needed })
+  }
+  if ((error as NodeJS.ErrnoException)?.path === src.file) return fsError(error, { action: `reading ${url} from the download cache`, kind: 'download cache' })
+  return fsError(error, { action: `extracting ${url}`, path: (error as NodeJS.ErrnoException)?.path ?? options.dest, kind: 'tool cache' })
+}
+
+/** A sink for the bytes when nothing needs to keep them (extracting from the cache file). */
+function discard(): Writable {
+  return new Writable({
+    write(_chunk, _enc, done) {
+      done()
+    },
+  })
 }
 
 /**
- * An archive that fails to extract is usually a tampered or truncated download: when the bytes
- * do not hash to the expected sha256, that is the error to report (CHECKSUM_MISMATCH, with the
- * extraction error as its cause), not "unreadable archive". A file whose checksum matches keeps
- * its extraction error. Network errors while hashing the rest keep the original error too.
+ * `mkdir -p` with the real reason on failure: a recursive mkdir reports ENOENT when a missing parent
+ * cannot be created on a read-only or forbidden file system, so the first missing one is retried
+ * alone to surface EROFS / EACCES, which become PERMISSION_DENIED (ENOSPC: DISK_FULL).
  */
-async function mismatchOr(err: unknown, tapped: Readable, toExtractor: PassThrough, hash: Hash, expected: string, artifact: Artifact, from: string): Promise<unknown> {
-  if (!isRunnerError(err) || !['ARCHIVE_UNSUPPORTED', 'ARCHIVE_UNSAFE'].includes(err.code)) return err
-  tapped.unpipe(toExtractor)
+async function makeDir(dir: string): Promise<void> {
+  const fail = (err: unknown, path: string): unknown => fsError(err, { action: 'creating the download cache', path, kind: 'download cache' })
   try {
-    await drain(tapped)
-    verify(hash.digest('hex'), expected, artifact, from)
-  } catch (mismatch) {
-    if (isRunnerError(mismatch) && mismatch.code === 'CHECKSUM_MISMATCH') return Object.assign(mismatch, { cause: err })
+    await mkdir(dir, { recursive: true })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(err, dir)
+    let missing = dir
+    while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing)
+    await mkdir(missing).catch((inner: unknown) => {
+      throw fail(inner, missing)
+    })
+    throw fail(err, dir)
   }
-  return err
 }
 
-async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream) {
-    // consume
-  }
+async function emptyDir(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true })
+}
+
+function mismatch(actual: string, expected: string, artifact: Artifact, from: string): RunnerError {
+  return new RunnerError('CHECKSUM_MISMATCH', `sha256 of ${redactUrl(artifact.url)} is ${actual}, expected ${expected}`, {
+    where: `${from} (checksum from ${artifact.checksumSource})`,
+    hint: 'the file was altered or truncated in transit or on the mirror; nothing was installed or cached. If the checksum came from a cached index that is now stale, `--refresh` reads it again; otherwise check the mirror',
+    details: { expected, actual, url: redactUrl(artifact.url) },
+  })
 }
 
 function verify(actual: string, expected: string, artifact: Artifact, from: string): void {
-  if (actual === expected) return
-  throw new RunnerError('CHECKSUM_MISMATCH', `sha256 of ${redactUrl(artifact.url)} is ${actual}, expected ${expected}`, {
-    where: `${from} (checksum from ${artifact.checksumSource})`,
-    hint: 'the file was altered or truncated in transit or on the mirror; nothing was installed. If the mirror is stale, refresh it',
-    details: { expected, actual, url: redactUrl(artifact.url) },
-  })
+  if (actual !== expected) throw mismatch(actual, expected, artifact, from)
 }

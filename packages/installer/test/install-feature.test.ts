@@ -51,16 +51,30 @@ async function install(f: Feature) {
   return { run: () => installFeature({ feature: f, plugin, version: { version: '1.0.0' }, platform, ctx, http }, settings), settings }
 }
 
-test('installs, then a corrupted download cache is caught instead of trusted', async () => {
+test('installs; a corrupted download cache heals itself (deleted, fetched again); bad bytes from the mirror too fail closed', async () => {
   const { run, settings } = await install(feature())
   expect((await run()).status).toBe('installed')
   const cached = cachedPath(settings.cacheDir, sha(SCRIPT('1.0.0')))
   expect(await readFile(cached, 'utf8')).toBe(SCRIPT('1.0.0'))
-  // Remove the install, corrupt the cached bytes, install again: the re-hash must fail closed.
+  // Remove the install, corrupt the cached bytes, install again: the re-hash catches it and the mirror's copy replaces it.
   await rm(join(settings.toolCacheRoot, 'tool'), { recursive: true })
   await rm(settings.stateFile)
   await writeFile(cached, SCRIPT('6.6.6'))
-  await expect(run()).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' })
+  server.resetRequests()
+  expect((await run()).status).toBe('installed')
+  expect(server.requests).toHaveLength(1)
+  expect(await readFile(cached, 'utf8')).toBe(SCRIPT('1.0.0'))
+  // Cache and mirror both wrong: CHECKSUM_MISMATCH, nothing installed, nothing cached.
+  await rm(join(settings.toolCacheRoot, 'tool'), { recursive: true })
+  await rm(settings.stateFile)
+  await writeFile(cached, SCRIPT('6.6.6'))
+  await writeFile(join(upstream, '1.0.0', 'tool'), SCRIPT('6.6.6'))
+  try {
+    await expect(run()).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' })
+  } finally {
+    await writeFile(join(upstream, '1.0.0', 'tool'), SCRIPT('1.0.0'))
+  }
+  await expect(readFile(cached)).rejects.toMatchObject({ code: 'ENOENT' })
   expect(await readdir(join(settings.toolCacheRoot, 'tool', '1.0.0'))).toEqual([])
 })
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { compressSync as xzSync } from '@napi-rs/lzma/xz'
 import { RunnerError } from '@runner-features/core'
@@ -155,7 +155,20 @@ describe('tar.gz', () => {
     const gz = gzipSync(await tarBuffer(entries))
     const input = new Readable({ read() {} })
     input.push(gz.subarray(0, 1000))
-    setImmediate(() => input.destroy(failure))
+    setTimeout(() => input.destroy(failure), 100)
+    await expect(extractTarStream(input, 'gzip', opts(1))).rejects.toBe(failure)
+  })
+
+  test.each([
+    ['a file read into memory', 512 * 1024],
+    ['a streamed file', 3 * 1024 * 1024],
+  ])('an input that fails inside the data of %s still settles, with the input\'s error', async (_label, size) => {
+    // Random bytes do not compress: 5,000 bytes of the gzip end inside the file's data.
+    const gz = gzipSync(await tarBuffer([{ name: 'pkg/data.bin', body: randomBytes(size) }]))
+    const failure = new RunnerError('DOWNLOAD_FAILED', 'connection reset')
+    const input = new PassThrough()
+    input.write(gz.subarray(0, 5000))
+    setTimeout(() => input.destroy(failure), 100)
     await expect(extractTarStream(input, 'gzip', opts(1))).rejects.toBe(failure)
   })
 })

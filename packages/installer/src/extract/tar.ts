@@ -30,6 +30,8 @@ export async function extractTarStream(input: NodeJS.ReadableStream | Readable, 
   const parser = tar.extract()
   const writer = new ExtractWriter(opts)
   let current: Promise<void> = Promise.resolve()
+  /** The entry being read: destroyed on failure, else a reader waiting on its data would wait forever. */
+  let entryStream: EntryStream | undefined
   let settled = false
 
   return new Promise<ExtractStats>((resolve, reject) => {
@@ -41,6 +43,12 @@ export async function extractTarStream(input: NodeJS.ReadableStream | Readable, 
       source.destroy()
       inflate.destroy()
       parser.destroy()
+      // tar-stream does not end an entry's stream when the parser is destroyed mid-entry (input cut,
+      // disk full): without this the entry's reader never settles, nor does this promise.
+      if (entryStream) {
+        entryStream.on('error', () => undefined) // its reader reports through `current`; this copy needs no listener
+        entryStream.destroy(error instanceof Error ? error : new Error(String(error)))
+      }
       // Reject only once nothing is writing any more: the caller deletes `dest` next.
       const quiet = (): void => undefined
       void current.then(quiet, quiet).then(() => writer.settle()).then(quiet, quiet).then(() => reject(error))
@@ -52,8 +60,12 @@ export async function extractTarStream(input: NodeJS.ReadableStream | Readable, 
     const classify = (error: unknown): unknown => (isRunnerError(error) || (error as NodeJS.ErrnoException).syscall ? error : unreadable(kind, opts.source, error))
     parser.on('error', (error) => fail(classify(error)))
     parser.on('entry', (header, stream, next) => {
+      entryStream = stream
       current = tarEntry(writer, header, stream)
-      current.then(() => next(), (error: unknown) => fail(classify(error)))
+      current.then(() => {
+        entryStream = undefined
+        next()
+      }, (error: unknown) => fail(classify(error)))
     })
     parser.on('finish', () => {
       current.then(() => writer.settle()).then(() => {
