@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, writeFile, rmdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import {
-  RunnerError, artifactsFor, isSystemInstall, platformKey, readState, updateState, withFileLock, withRecord,
-  type Artifact, type Feature, type FeatureContext, type InstalledRecord, type Platform, type PluginRef, type RemoteVersion,
+  RunnerError, archiveLimits, artifactsFor, isSystemInstall, platformKey, readState, updateState, withFileLock, withRecord,
+  type ArchiveLimits, type Artifact, type Feature, type FeatureContext, type InstalledRecord, type Platform, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { makeBinsExecutable } from './bin-modes.js'
 import { fetchAllVerified, type FetchAllResult } from './fetch-all.js'
@@ -24,6 +24,8 @@ export interface InstallSettings {
   link?: boolean
   onProgress?: (p: Progress) => void
   onWait?: (what: string) => void
+  /** Per-archive limits, `archiveLimits(env, teamConfig.limits)`; default: from `env` alone. */
+  limits?: ArchiveLimits
 }
 
 export interface InstallTarget {
@@ -68,7 +70,10 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
     const staging = join(entry.versionDir, `.staging-${platform.arch}-${process.pid}-${randomBytes(3).toString('hex')}`)
     await mkdir(staging)
     try {
-      const fetched = await fetchAllVerified(artifacts, { http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress })
+      const fetched = await fetchAllVerified(artifacts, {
+        http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress,
+        limits: settings.limits ?? archiveLimits(settings.env), logger: target.ctx.logger,
+      })
       await makeBinsExecutable(staging, feature.bins)
       if (feature.links) await createInstallLinks(staging, feature.links(version.version, platform), `${feature.id}@${version.version}`)
       await smokeTest(feature, version.version, staging, target.ctx)
