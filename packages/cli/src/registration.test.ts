@@ -1,12 +1,30 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
 
 // renovate's rule: the list of plugin folders equals the registry, so registration cannot rot.
+// The registry is generated (scripts/register-plugins.cjs, run by `pnpm install` through
+// .pnpmfile.cjs); this test catches a generated file that was not regenerated or was hand-edited.
+const require = createRequire(import.meta.url)
+const { pluginFolders, registered } = require('../../../scripts/register-plugins.cjs') as {
+  pluginFolders(): string[]
+  registered(cli: object, plugins: string[]): object
+}
+const cli = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { oclif: { plugins: string[] }; dependencies: Record<string, string> }
+
 test('every plugin folder is bundled with the CLI and nothing else is', () => {
-  const root = new URL('../../../', import.meta.url)
-  const folders = readdirSync(new URL('plugins/', root)).map((d) => JSON.parse(readFileSync(new URL(`plugins/${d}/package.json`, root), 'utf8')).name as string)
-  const cli = JSON.parse(readFileSync(new URL('packages/cli/package.json', root), 'utf8'))
-  const bundled = (cli.oclif.plugins as string[]).filter((p) => p.startsWith('@runner-features/'))
-  expect(bundled.sort()).toEqual(folders.sort())
-  for (const name of bundled) expect(cli.dependencies[name]).toBe('workspace:*')
+  const folders = pluginFolders()
+  expect(folders.length).toBeGreaterThan(0)
+  expect(cli.oclif.plugins.filter((p) => p !== '@oclif/plugin-help').sort()).toEqual(folders)
+  for (const name of folders) expect(cli.dependencies[name]).toBe('workspace:*')
+})
+
+test('the CLI package.json is exactly what the generator writes (no hand edits, no stale plugin dependency)', () => {
+  expect(registered(cli, pluginFolders())).toEqual(cli)
+})
+
+test('the generator drops a plugin whose folder is gone and adds a new one', () => {
+  const next = registered({ oclif: { plugins: ['@oclif/plugin-help', '@runner-features/old'] }, dependencies: { '@runner-features/core': 'workspace:*', '@runner-features/old': 'workspace:*' } }, ['@runner-features/new']) as typeof cli
+  expect(next.oclif.plugins).toEqual(['@oclif/plugin-help', '@runner-features/new'])
+  expect(next.dependencies).toEqual({ '@runner-features/core': 'workspace:*', '@runner-features/new': 'workspace:*' })
 })

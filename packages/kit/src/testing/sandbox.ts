@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** A throwaway tool cache, bin dir, caches and plugins dir, and a way to run the CLI against them. */
 export interface RunnerSandbox {
@@ -43,5 +45,19 @@ export async function runnerSandbox(cli: string, env: Record<string, string> = {
       child.once('close', (code) => ok({ exitCode: code ?? -1, stdout, stderr }))
     }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+/**
+ * The `runner` CLI to test against: `RUNNER_FEATURES_CLI` when set (a plugin outside the monorepo
+ * points it at an installed CLI's `bin/run.js`), else the monorepo's built `packages/cli/bin/run.js`
+ * found walking up from `from` (a test file's `import.meta.url`).
+ */
+export function findRunnerCli(from: string | URL): string {
+  if (process.env.RUNNER_FEATURES_CLI) return process.env.RUNNER_FEATURES_CLI
+  for (let dir = dirname(fileURLToPath(from)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'packages', 'cli', 'bin', 'run.js')
+    if (existsSync(candidate)) return candidate
+    if (dirname(dir) === dir) throw new Error('no runner CLI found: build the monorepo (pnpm build) or set RUNNER_FEATURES_CLI to a runner bin/run.js')
   }
 }

@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { findRunnerCli, runnerSandbox, sha256Hex, startFixtureMirror, writeGithubReleaseMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
+
+// The built `runner` installs jq from a 127.0.0.1 mirror in the github-release layout: the real
+// trimmed listing (fixtures/releases.json) at api/releases, and for jq-1.7.1 and jq-1.8.1 stand-in
+// single binaries (a shell script printing `jq-<V>`) with a sha256sum.txt computed from them.
+let work: string
+let mirror: FixtureMirror
+let box: RunnerSandbox
+
+const standIn = (version: string, arch: string) => `#!/bin/sh\n# stand-in for jq ${version} (${arch})\necho "jq-${version}"\n`
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'rf-jq-'))
+  const releases = ['1.8.1', '1.7.1'].map((version) => {
+    const assets: Record<string, string> = { 'jq-linux-amd64': standIn(version, 'amd64'), 'jq-linux-arm64': standIn(version, 'arm64') }
+    assets['sha256sum.txt'] = Object.entries(assets).map(([name, body]) => `${sha256Hex(body)}  ${name}\n`).join('')
+    return { tag: `jq-${version}`, assets }
+  })
+  const listing = JSON.parse(await readFile(new URL('../fixtures/releases.json', import.meta.url), 'utf8'))
+  await writeGithubReleaseMirror(join(work, 'mirror'), releases, listing)
+  mirror = await startFixtureMirror(join(work, 'mirror'))
+  box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_JQ: mirror.url })
+})
+afterAll(async () => {
+  await mirror?.close()
+  await box?.cleanup()
+  if (work) await rm(work, { recursive: true, force: true })
+})
+
+test('install jq (latest → 1.8.1): listing, sha256sum.txt, the single binary installed as `jq` and linked', async () => {
+  mirror.requests.splice(0)
+  const res = await box.run(['features', 'install', 'jq'])
+  expect(res.exitCode, res.stdout + res.stderr).toBe(0)
+  expect(mirror.requests).toEqual(['GET /api/releases 200', 'GET /releases/download/jq-1.8.1/sha256sum.txt 200', 'GET /releases/download/jq-1.8.1/jq-linux-amd64 200'])
+  expect(execFileSync(join(box.binDir, 'jq'), ['--version'], { encoding: 'utf8' })).toBe('jq-1.8.1\n')
+  expect(await readdir(join(box.toolCache, 'jq', '1.8.1', 'x64'))).toEqual(['jq'])
+})
+
+test('a pinned older version, then the listing says which versions exist for one that does not', async () => {
+  const pinned = await box.run(['features', 'install', 'jq@1.7.1'])
+  expect(pinned.exitCode, pinned.stdout + pinned.stderr).toBe(0)
+  expect(execFileSync(join(box.binDir, 'jq'), ['--version'], { encoding: 'utf8' })).toBe('jq-1.7.1\n')
+  const missing = await box.run(['features', 'install', 'jq@1.6', '--json'])
+  expect(missing.exitCode).toBe(1)
+  expect(JSON.parse(missing.stdout).error.code).toBe('VERSION_NOT_FOUND')
+})
