@@ -40,7 +40,7 @@ export async function executeFeature(rt: RunEnv, plan: InstallPlan, f: PlannedFe
       outcome = await deps.installFeature(
         { feature: f.feature, plugin: f.plugin, version: f.version, platform: plan.platform, ctx: f.ctx, http: f.http, ...(f.artifacts ? { artifacts: f.artifacts } : {}) },
         {
-          toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, cacheDir: plan.cacheDir, stateFile: rt.stateFile, env: rt.env, link: o.link,
+          toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, cacheDir: plan.cacheDir, stateFile: rt.stateFile, env: rt.env, link: o.link, limits: plan.limits,
           onProgress: (p) => o.onProgress?.(f.id, p),
           onWait: (what) => o.logger.info(`waiting for another process installing ${what}`),
         },

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  RunnerError, SYSTEM_VERSION, artifactsFor, assertSupported, availableVersions, collectRequirements, compareVersions, isSystemInstall, mirrorFor,
+  RunnerError, SYSTEM_VERSION, archiveLimits, artifactsFor, assertSupported, availableVersions, collectRequirements, compareVersions, isSystemInstall, mirrorFor,
   parseFeatureRequest, platformKey, readState, resolveDependencies, specAcceptsInstalled, unknownFeature,
-  type Artifact, type DependencyRequest, type Feature, type FeatureContext, type FeatureDeclaration, type Logger, type Platform, type PluginRef,
+  type ArchiveLimits, type Artifact, type DependencyRequest, type Feature, type FeatureContext, type FeatureDeclaration, type Logger, type Platform, type PluginRef,
   type RemoteVersion, type Requirement, type Resolution,
 } from '@runner-features/core'
 import { lockedArtifacts, writeLockfile, type LockPlatform, type Lockfile } from '@runner-features/core/config'
@@ -65,6 +65,8 @@ export interface InstallPlan {
   groups: string[][]
   warnings: string[]
   cacheDir: string
+  /** Per-archive limits from the environment, then the team config's `limits:` (unset: from the environment alone). */
+  limits?: ArchiveLimits
   /** Network requests made, counted across planning and execution. */
   counter: { requests: number }
   /** Team-config installs: where the config and lock are and what happened to the lock. */
@@ -148,6 +150,8 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
  */
 export async function planConfig(rt: RunEnv, o: PlanOptions): Promise<InstallPlan> {
   const project = await loadProject(rt, o.cwd, o.config)
+  // Read before any download, so a malformed limit fails first.
+  const limits = archiveLimits(rt.env, project.config.limits, project.config.limitsWhere)
   let cacheDir = rt.cacheDir
   let throwaway: string | undefined
   if (project.config.cache?.enabled === false) cacheDir = throwaway = await mkdtemp(join(tmpdir(), 'runner-features-cache-'))
@@ -198,7 +202,7 @@ export async function planConfig(rt: RunEnv, o: PlanOptions): Promise<InstallPla
       return planFeature(rt, project.platform, base, { artifacts, locked: locked.map((l) => ({ url: l.url, sha256: l.sha256 })) })
     }))
     return {
-      platform: project.platform, features, groups: resolution.groups, warnings: resolution.warnings, cacheDir, counter, dispose,
+      platform: project.platform, features, groups: resolution.groups, warnings: resolution.warnings, cacheDir, limits, counter, dispose,
       config: { display: project.config.display, lockfile: { path: project.lockFile, used: usable, written } },
     }
   } catch (err) {
