@@ -28,8 +28,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     })
     .catch((err) => {
       // Only reached when dist/fast.js itself cannot load (a broken install): still no stack trace.
-      const message = String(err?.message ?? err).replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/gi, '$1***@')
-      process.stderr.write(`error INTERNAL_ERROR: unexpected error: ${message}\n  hint: reinstall @runner-features/cli; if it persists, please report it with \`runner --version\`\n`)
+      const message = `unexpected error: ${String(err?.message ?? err).replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/gi, '$1***@')}`
+      const hint = 'reinstall @runner-features/cli; if it persists, please report it with `runner --version`'
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL_ERROR', message, hint } }, null, 2)}\n`)
+      else process.stderr.write(`error INTERNAL_ERROR: ${message}\n  hint: ${hint}\n`)
       process.exitCode = 1
     })
 }
