@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rename, rm, writeFile, rmdir } from 'node:fs/promises'
+import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import {
-  RunnerError, archiveLimits, artifactsFor, isSystemInstall, platformKey, readState, updateState, withFileLock, withRecord,
-  type ArchiveLimits, type Artifact, type Feature, type FeatureContext, type InstalledRecord, type Platform, type PluginRef, type RemoteVersion,
+  RunnerError, archiveLimits, artifactsFor, fsError, isSystemInstall, platformKey, readState, sameInstall, updateState, withFileLock, withRecord,
+  type ArchiveLimits, type Artifact, type Feature, type FeatureContext, type InstalledRecord, type LockOptions, type Platform, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { makeBinsExecutable } from './bin-modes.js'
 import { fetchAllVerified, type FetchAllResult } from './fetch-all.js'
@@ -11,7 +11,9 @@ import type { Progress } from './fetch-verified.js'
 import { createInstallLinks } from './install-links.js'
 import { installSystemFeature } from './install-system.js'
 import type { FeatureHttp } from './http.js'
-import { assertLinkable, exists, exportToJob, isComplete, linkBins, toolCacheEntry, unlinkBins } from './toolcache.js'
+import { preflight } from './preflight.js'
+import { removeLeftovers, sweepTool } from './sweep.js'
+import { assertLinkable, exists, exportToJob, isComplete, linkBins, plannedLinks, toolCacheEntry, unlinkBins, type ToolCacheEntry } from './toolcache.js'
 
 /** Everything an install needs besides the feature itself; built once per CLI run. */
 export interface InstallSettings {
@@ -26,6 +28,8 @@ export interface InstallSettings {
   onWait?: (what: string) => void
   /** Per-archive limits, `archiveLimits(env, teamConfig.limits)`; default: from `env` alone. */
   limits?: ArchiveLimits
+  /** Lease timings of the install and state locks (defaults: 30 s TTL; tests shorten them). */
+  lock?: Pick<LockOptions, 'ttlMs' | 'graceMs' | 'heartbeatMs'>
 }
 
 export interface InstallTarget {
@@ -47,10 +51,14 @@ export interface InstallOutcome {
 }
 
 /**
- * The one install flow every feature goes through (mise's shape): lock → clean leftovers →
- * stage → fetch+verify+extract → smoke test → atomic rename → marker → link → record. Nothing is
- * visible in the tool cache or bin dir until the rename; any failure removes the staging dir.
- * A process killed mid-way leaves a stale lock and a `.staging-*` dir, both cleaned by the next run.
+ * The one install flow every feature goes through (mise's shape): preflight → sweep → lease →
+ * stage → fetch+verify+extract → smoke test → atomic rename → post-install → state record →
+ * marker → bin links. Nothing is visible in the tool cache or bin dir until the rename, and the
+ * `<arch>.complete` marker (what setup-* trusts) is only written once the state manifest records
+ * the install, so `list`/`uninstall` always know what setup-* can find. A failure after the rename
+ * (post-install, state, marker, links, job files) rolls the install back completely: marker, links,
+ * record, dir. Any failure removes the staging dir and, when it ends up empty, the version dir.
+ * A process killed at any phase leaves an expired lease and leftovers that the next run sweeps.
  */
 export async function installFeature(target: InstallTarget, settings: InstallSettings): Promise<InstallOutcome> {
   // Features made of distro packages take the package-manager flow (install-system.ts).
@@ -59,44 +67,115 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
   const entry = toolCacheEntry(settings.toolCacheRoot, feature.toolName, version.version, platform.arch)
   if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')
 
+  await preflight(settings)
   if (settings.link !== false) await assertLinkable(feature.bins, settings.binDir, settings.toolCacheRoot)
-  await mkdir(entry.versionDir, { recursive: true })
-  return withFileLock(entry.lock, async () => {
-    // Another process may have finished it while we waited for the lock.
-    if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')
-    await removeLeftovers(entry.versionDir, platform.arch, entry.installDir)
+  await sweepOnce(settings, feature.toolName)
+  const where = `${feature.id}@${version.version}`
+  try {
+    await mkdir(entry.versionDir, { recursive: true })
+    return await withFileLock(entry.lock, async (lease) => {
+      // Another process may have finished it while we waited for the lock.
+      if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')
+      await removeLeftovers(entry, platform.arch, settings.stateFile)
 
-    const artifacts = target.artifacts ?? (await artifactsFor(feature, version, platform, target.ctx))
-    const staging = join(entry.versionDir, `.staging-${platform.arch}-${process.pid}-${randomBytes(3).toString('hex')}`)
-    await mkdir(staging)
-    try {
-      const fetched = await fetchAllVerified(artifacts, {
-        http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress,
-        limits: settings.limits ?? archiveLimits(settings.env), logger: target.ctx.logger,
-      })
-      await makeBinsExecutable(staging, feature.bins)
-      if (feature.links) await createInstallLinks(staging, feature.links(version.version, platform), `${feature.id}@${version.version}`)
-      await smokeTest(feature, version.version, staging, target.ctx)
-      await rename(staging, entry.installDir)
-      await runPostInstall(feature, version.version, entry.installDir, target.ctx)
-      await writeFile(entry.marker, '')
-      // Only now are the indexes and checksum files this install used known good enough to cache.
-      await target.http.commitIndexCache()
-      return await finish(target, settings, entry.installDir, 'installed', fetched)
-    } finally {
-      await rm(staging, { recursive: true, force: true })
-    }
-  }, { what: `${feature.id}@${version.version} (${platformKey(platform)})`, onWait: () => settings.onWait?.(`${feature.id}@${version.version}`) })
+      const artifacts = target.artifacts ?? (await artifactsFor(feature, version, platform, target.ctx))
+      const staging = join(entry.versionDir, `.staging-${platform.arch}-${process.pid}-${randomBytes(3).toString('hex')}`)
+      let fetched: FetchAllResult
+      try {
+        await mkdir(staging)
+        fetched = await fetchAllVerified(artifacts, {
+          http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress,
+          limits: settings.limits ?? archiveLimits(settings.env), logger: target.ctx.logger,
+        })
+        await makeBinsExecutable(staging, feature.bins)
+        if (feature.links) await createInstallLinks(staging, feature.links(version.version, platform), where)
+        await smokeTest(feature, version.version, staging, target.ctx)
+        // Never commit over a neighbour that took the lease over while we stalled.
+        await lease.assertHeld()
+        await rename(staging, entry.installDir)
+      } finally {
+        await rm(staging, { recursive: true, force: true })
+      }
+      return await commit(target, settings, entry, fetched)
+    }, { what: `${where} (${platformKey(platform)})`, kind: 'tool cache', onWait: () => settings.onWait?.(where), ...settings.lock })
+  } catch (err) {
+    // A failed install must not leave `<tool>/<version>/` behind (rmdir only removes empty dirs,
+    // so a neighbour's lock, staging dir or finished install keeps it).
+    if (await rmdir(entry.versionDir).then(() => true, () => false)) await rmdir(dirname(entry.versionDir)).catch(() => undefined)
+    // Cached index data may be what failed: drop it (and say so) so the re-run asks the mirror.
+    throw await target.http.withIndexCacheHint(fsError(err, { action: `installing ${where}`, kind: 'tool cache' }))
+  }
 }
 
-/** Removes what an interrupted install left: staging dirs and an install dir without a marker. */
-async function removeLeftovers(versionDir: string, arch: string, installDir: string): Promise<void> {
-  const names = await readdir(versionDir).catch(() => [] as string[])
-  await Promise.all(names.filter((n) => n.startsWith(`.staging-${arch}-`)).map((n) => rm(join(versionDir, n), { recursive: true, force: true })))
-  if (await exists(installDir)) await rm(installDir, { recursive: true, force: true })
+/** The per-tool sweep runs once per process and tool; a sweep that fails never fails the install. */
+const swept = new Map<string, Promise<unknown>>()
+function sweepOnce(settings: InstallSettings, tool: string): Promise<unknown> {
+  const key = `${settings.toolCacheRoot}\0${tool}`
+  let sweep = swept.get(key)
+  if (!sweep) {
+    sweep = sweepTool(settings.toolCacheRoot, tool, { stateFile: settings.stateFile, lock: settings.lock }).catch(() => undefined)
+    swept.set(key, sweep)
+  }
+  return sweep
 }
 
-/** Runs the feature's post-install steps in the final dir; on failure removes it (no marker was written). */
+/**
+ * After the rename: post-install steps, then the state record, then the marker, then the bin
+ * links and job files. Any failure undoes every step done so far, newest first, so no marker is
+ * ever left that the state does not record and no link points at a removed dir. (Rolling back
+ * rather than keeping a recorded install without its links: the user asked for the bins on PATH,
+ * and the re-run after the fault is fixed is cheap, from the download cache.)
+ */
+async function commit(target: InstallTarget, settings: InstallSettings, entry: ToolCacheEntry, fetched: FetchAllResult): Promise<InstallOutcome> {
+  const { feature, version } = target
+  const done = { recorded: false, marked: false }
+  let links: string[] = []
+  try {
+    await runPostInstall(feature, version.version, entry.installDir, target.ctx)
+    links = settings.link === false ? [] : await plannedLinks(entry.installDir, feature.bins, settings.binDir)
+    const record = await writeRecord(target, settings, entry.installDir, links, fetched)
+    done.recorded = true
+    await writeMarker(entry.marker)
+    done.marked = true
+    if (settings.link !== false) await linkBins(entry.installDir, feature.bins, settings.binDir, settings.toolCacheRoot)
+    await exportInstall(target, settings, entry.installDir)
+    // Only now are the indexes and checksum files this install used known good enough to cache.
+    await target.http.commitIndexCache()
+    return { status: 'installed', record, fromCache: fetched.fromCache, files: fetched.files }
+  } catch (err) {
+    await rollback(target, settings, entry, links, done)
+    throw err
+  }
+}
+
+/** Undoes a failed commit, newest step first; each step is best effort (the error being reported matters more). */
+async function rollback(target: InstallTarget, settings: InstallSettings, entry: ToolCacheEntry, links: readonly string[], done: { recorded: boolean; marked: boolean }): Promise<void> {
+  const quiet = (p: Promise<unknown>) => p.catch(() => undefined)
+  if (done.marked) await quiet(rm(entry.marker, { force: true }))
+  await quiet(unlinkBins(links, entry.installDir))
+  if (done.recorded) {
+    const key = { id: target.feature.id, version: target.version.version, arch: target.platform.arch }
+    await quiet(updateState(settings.stateFile, (s) => ({ ...s, installs: s.installs.filter((r) => !sameInstall(r, key)) }), settings.lock))
+  }
+  await quiet(rm(entry.installDir, { recursive: true, force: true }))
+}
+
+async function writeMarker(marker: string): Promise<void> {
+  try {
+    await (await open(marker, 'w')).close()
+  } catch (err) {
+    throw fsError(err, { action: 'writing the install marker', path: marker, kind: 'tool cache' })
+  }
+}
+
+/** Appends the install's PATH entry and env vars to the job files (`GITHUB_PATH`/`GITHUB_ENV`). */
+async function exportInstall(target: InstallTarget, settings: InstallSettings, installDir: string): Promise<void> {
+  const { feature, version } = target
+  const primary = feature.bins[0]
+  await exportToJob(settings.env, primary ? [dirname(join(installDir, primary))] : [], feature.env?.(installDir, version.version, target.ctx.options ?? {}) ?? {})
+}
+
+/** Runs the feature's post-install steps in the final dir; on failure the caller rolls the install back (no marker yet). */
 async function runPostInstall(feature: Feature, version: string, dir: string, ctx: FeatureContext): Promise<void> {
   for (const step of feature.postInstall?.(dir, version, ctx.options ?? {}) ?? []) {
     const [cmd, ...args] = step.command
@@ -104,7 +183,6 @@ async function runPostInstall(feature: Feature, version: string, dir: string, ct
     ctx.logger.info(`${feature.id}@${version}: ${step.description}`)
     const result = await ctx.exec(join(dir, cmd), args, { cwd: dir }).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }))
     if (result.exitCode === 0) continue
-    await rm(dir, { recursive: true, force: true })
     throw new RunnerError('POST_INSTALL_FAILED', `${step.description} exited ${result.exitCode}: ${`${result.stdout}\n${result.stderr}`.trim().slice(-600)}`, {
       where: `${feature.id}@${version}`,
       hint: 'nothing was installed; fix the step\'s input (e.g. the package names in the team config) and run the install again',
@@ -130,19 +208,23 @@ async function smokeTest(feature: Feature, version: string, dir: string, ctx: Fe
   }
 }
 
-async function finish(target: InstallTarget, settings: InstallSettings, installDir: string, status: InstallOutcome['status'], fresh?: FetchAllResult): Promise<InstallOutcome> {
-  const { feature, version, platform, plugin } = target
+/** An install that is already complete: (re)link its bins, export it to the job, record what changed. */
+async function finish(target: InstallTarget, settings: InstallSettings, installDir: string, status: InstallOutcome['status']): Promise<InstallOutcome> {
+  const { feature, version, platform } = target
   const links = settings.link === false ? [] : await linkBins(installDir, feature.bins, settings.binDir, settings.toolCacheRoot)
-  const primary = feature.bins[0]
-  await exportToJob(settings.env, primary ? [dirname(join(installDir, primary))] : [], feature.env?.(installDir, version.version, target.ctx.options ?? {}) ?? {})
-  if (!fresh) {
-    // A no-op re-install must stay cheap: skip the locked state write when nothing changed.
-    const previous = (await readState(settings.stateFile)).installs.find((r) => r.id === feature.id && r.version === version.version && r.arch === platform.arch)
-    if (previous && links.every((l) => previous.links.includes(l))) return { status, record: previous }
-  }
+  await exportInstall(target, settings, installDir)
+  // A no-op re-install must stay cheap: skip the locked state write when nothing changed.
+  const previous = (await readState(settings.stateFile)).installs.find((r) => sameInstall(r, { id: feature.id, version: version.version, arch: platform.arch }))
+  if (previous && links.every((l) => previous.links.includes(l))) return { status, record: previous }
+  return { status, record: await writeRecord(target, settings, installDir, links) }
+}
+
+/** Writes (or refreshes) the install's state record: `fresh` for a new install, absent when re-recording one. */
+async function writeRecord(target: InstallTarget, settings: InstallSettings, installDir: string, links: readonly string[], fresh?: FetchAllResult): Promise<InstalledRecord> {
+  const { feature, version, platform, plugin } = target
   let record: InstalledRecord | undefined
   await updateState(settings.stateFile, (state) => {
-    const previous = state.installs.find((r) => r.id === feature.id && r.version === version.version && r.arch === platform.arch)
+    const previous = state.installs.find((r) => sameInstall(r, { id: feature.id, version: version.version, arch: platform.arch }))
     record = {
       id: feature.id,
       toolName: feature.toolName,
@@ -154,12 +236,12 @@ async function finish(target: InstallTarget, settings: InstallSettings, installD
       size: fresh?.size ?? previous?.size ?? 0,
       ...(fresh ? { artifacts: fresh.artifacts } : previous?.artifacts ? { artifacts: previous.artifacts } : {}),
       plugin: fresh || !previous ? { name: plugin.name, version: plugin.version } : previous.plugin,
-      links: [...new Set([...links, ...(previous?.links ?? [])])],
+      links: fresh ? [...links] : [...new Set([...links, ...(previous?.links ?? [])])],
       installedAt: fresh || !previous ? new Date().toISOString() : previous.installedAt,
     }
     return withRecord(state, record)
-  })
-  return { status, record: record!, fromCache: fresh?.fromCache, files: fresh?.files }
+  }, settings.lock)
+  return record!
 }
 
 /** Removes one installed version: links first, then marker (so tool-cache stops seeing it), then files. */
@@ -169,5 +251,5 @@ export async function uninstallVersion(record: InstalledRecord, settings: Pick<I
   await rm(entry.marker, { force: true })
   await rm(entry.installDir, { recursive: true, force: true })
   await rmdir(entry.versionDir).catch(() => undefined)
-  await updateState(settings.stateFile, (state) => ({ ...state, installs: state.installs.filter((r) => !(r.id === record.id && r.version === record.version && r.arch === record.arch)) }))
+  await updateState(settings.stateFile, (state) => ({ ...state, installs: state.installs.filter((r) => !sameInstall(r, record)) }))
 }

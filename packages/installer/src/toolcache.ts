@@ -1,6 +1,6 @@
 import { appendFile, lstat, mkdir, readlink, rm, symlink, rename } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { RunnerError } from '@runner-features/core'
+import { RunnerError, fsError } from '@runner-features/core'
 
 /**
  * `@actions/tool-cache` layout: `<root>/<tool>/<full semver>/<arch>/` plus the empty sibling marker
@@ -18,18 +18,8 @@ export interface ToolCacheEntry {
   lock: string
 }
 
-/**
- * The version directory's name. A version with build metadata (Temurin's `17.0.15+6`) is written
- * as actions/setup-java writes it, `+` → `-` (`17.0.15-6`): setup-java reads it back that way, and
- * Kotlin and some Maven plugins break on a `+` in `JAVA_HOME`. No other setup-* action's versions
- * carry build metadata.
- */
-export function toolCacheVersionDir(version: string): string {
-  return version.replace('+', '-')
-}
-
 export function toolCacheEntry(root: string, tool: string, version: string, arch: string): ToolCacheEntry {
-  const versionDir = join(root, tool, toolCacheVersionDir(version))
+  const versionDir = join(root, tool, version)
   return { versionDir, installDir: join(versionDir, arch), marker: join(versionDir, `${arch}.complete`), lock: join(versionDir, `${arch}.lock`) }
 }
 
@@ -42,13 +32,21 @@ export async function isComplete(entry: ToolCacheEntry): Promise<boolean> {
   return (await exists(entry.marker)) && (await exists(entry.installDir))
 }
 
+/** The links {@link linkBins} will create: one per declared bin that exists in the install. */
+export async function plannedLinks(installDir: string, bins: readonly string[], binDir: string): Promise<string[]> {
+  const links: string[] = []
+  for (const rel of bins) if (await exists(join(installDir, rel))) links.push(join(binDir, basename(rel)))
+  return links
+}
+
 /**
  * Links `bins` (relative to installDir) into binDir. An existing link that points into the tool
  * cache is replaced (switching versions); anything else there is somebody else's file and is
  * refused with `BIN_CONFLICT` rather than clobbered. Links are swapped atomically (temp + rename).
+ * A bin dir that refuses writes or is full fails with `PERMISSION_DENIED` / `DISK_FULL`.
  */
 export async function linkBins(installDir: string, bins: readonly string[], binDir: string, toolCacheRoot: string): Promise<string[]> {
-  await mkdir(binDir, { recursive: true })
+  await mkdir(binDir, { recursive: true }).catch((err: unknown) => Promise.reject(fsError(err, { action: 'creating the bin dir', path: binDir, kind: 'bin dir' })))
   const linked: string[] = []
   for (const rel of bins) {
     const target = join(installDir, rel)
@@ -57,9 +55,14 @@ export async function linkBins(installDir: string, bins: readonly string[], binD
     const current = await ownedLinkTarget(link, toolCacheRoot)
     if (current !== target) {
       const tmp = `${link}.runner-features-${process.pid}`
-      await rm(tmp, { force: true })
-      await symlink(target, tmp)
-      await rename(tmp, link)
+      try {
+        await rm(tmp, { force: true })
+        await symlink(target, tmp)
+        await rename(tmp, link)
+      } catch (err) {
+        await rm(tmp, { force: true }).catch(() => undefined)
+        throw fsError(err, { action: `linking ${basename(rel)} into the bin dir`, path: link, kind: 'bin dir' })
+      }
     }
     linked.push(link)
   }

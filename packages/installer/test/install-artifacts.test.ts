@@ -74,7 +74,8 @@ test('a tampered second artifact: CHECKSUM_MISMATCH naming it, nothing in the to
   const { run, settings } = await install(feature([file('tool', TOOL), file('helper', HELPER)]))
   server.override('/1.0.0/helper', Buffer.from('helper-evil\n'))
   await expect(run()).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringContaining(`${UP}1.0.0/helper`) })
-  expect(await readdir(join(settings.toolCacheRoot, 'tool', '1.0.0'))).toEqual([])
+  // Not even an empty <tool>/<version>/ dir stays behind.
+  expect((await readdir(settings.toolCacheRoot)).filter((n) => n !== '.runner-features')).toEqual([])
   expect(await readdir(settings.binDir).catch(() => [])).toEqual([])
   expect((await readState(settings.stateFile)).installs).toEqual([])
 })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
 import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import type { Feature, Platform, PluginRef } from '@runner-features/core'
+import { readState, type Feature, type Platform, type PluginRef } from '@runner-features/core'
 import { cachedPath, createFeatureContext, installFeature, FeatureHttp } from '@runner-features/installer'
 
 // A minimal single-file feature served from a throwaway upstream dir.
@@ -75,13 +75,15 @@ test('installs; a corrupted download cache heals itself (deleted, fetched again)
     await writeFile(join(upstream, '1.0.0', 'tool'), SCRIPT('1.0.0'))
   }
   await expect(readFile(cached)).rejects.toMatchObject({ code: 'ENOENT' })
-  expect(await readdir(join(settings.toolCacheRoot, 'tool', '1.0.0'))).toEqual([])
+  // Not even an empty <tool>/<version>/ dir stays behind.
+  expect((await readdir(settings.toolCacheRoot)).filter((n) => n !== '.runner-features')).toEqual([])
 })
 
 test('a failing smoke test installs nothing and names the command', async () => {
   const { run, settings } = await install(feature({ smokeTest: { command: ['tool'], expect: 'tool 9.9.9' } }))
   await expect(run()).rejects.toMatchObject({ code: 'SMOKE_TEST_FAILED', message: expect.stringContaining('`tool`') })
-  expect(await readdir(join(settings.toolCacheRoot, 'tool', '1.0.0'))).toEqual([])
+  // Not even an empty <tool>/<version>/ dir stays behind.
+  expect((await readdir(settings.toolCacheRoot)).filter((n) => n !== '.runner-features')).toEqual([])
   expect(await readdir(settings.binDir).catch(() => [])).toEqual([])
 })
 
@@ -137,6 +139,7 @@ test('post-install steps run in the final dir before the marker; a failing one l
 
   const bad = await install(postFeature(3, join(tmpdir(), `rf-post-${process.pid}-bad`)))
   await expect(bad.run()).rejects.toMatchObject({ code: 'POST_INSTALL_FAILED', where: 'tool@1.0.0', message: expect.stringContaining('tool post exited 3') })
-  expect((await readdir(join(bad.settings.toolCacheRoot, 'tool', '1.0.0'))).filter((n) => n !== 'x64.lock')).toEqual([])
+  expect((await readdir(bad.settings.toolCacheRoot)).filter((n) => n !== '.runner-features')).toEqual([])
+  expect((await readState(bad.settings.stateFile)).installs).toEqual([])
   for (const f of ['ok', 'ok.siblings', 'bad', 'bad.siblings']) await rm(join(tmpdir(), `rf-post-${process.pid}-${f}`), { force: true })
 })
