@@ -51,8 +51,8 @@ function claimedId(pkg: PackageJson | undefined): string | undefined {
 function toRef(dir: string, pkg: PackageJson, origin: PluginRef['origin']): PluginRef {
   const parsed = parseFeatureManifest(pkg.runner?.feature)
   if ('problems' in parsed) {
-    const id = claimedId(pkg)
-    throw new RunnerError('PLUGIN_INVALID', `${pkg.name ?? dir}${id ? ` (feature "${id}")` : ''} is disabled: ${parsed.problems.join('; ')}`, { where: join(dir, 'package.json'), hint: 'fix the runner.feature block (see docs/plugins.md) or reinstall the plugin; other features are unaffected' })
+    // Discovery reports it with `where` naming the package (and the feature id it claims).
+    throw new RunnerError('PLUGIN_INVALID', `the plugin is disabled: ${parsed.problems.join('; ')}`, { where: join(dir, 'package.json'), hint: 'fix the runner.feature block (see docs/plugins.md) or reinstall the plugin; other features are unaffected' })
   }
   return { name: pkg.name ?? dir, version: pkg.version ?? '0.0.0', dir, origin, manifest: parsed.manifest }
 }
