@@ -4,7 +4,6 @@ import { describe, expect, test } from 'vitest'
 import type { PackageManager, Platform, RepositorySpec } from '@runner-features/core'
 import { AptManager } from './apt.js'
 import { ApkManager } from './apk.js'
-import { BrewManager, ChocoManager } from './brew-choco.js'
 import { DnfManager } from './dnf.js'
 import { apkKeyFingerprint } from './keys.js'
 import { fakeSystem, type FakeSystemOptions } from './testing.js'
@@ -30,8 +29,6 @@ const apt: Make = (d) => new AptManager(d)
 const dnf: Make = (d) => new DnfManager(d, 'dnf')
 const yum: Make = (d) => new DnfManager(d, 'yum')
 const apk: Make = (d) => new ApkManager(d)
-const brew: Make = (d) => new BrewManager(d)
-const choco: Make = (d) => new ChocoManager(d)
 
 interface Case {
   name: string
@@ -107,17 +104,6 @@ const cases: Case[] = [
   { name: 'apk install: fresh index → no update', make: apk, options: { platform: ALPINE, files: { '/var/cache/apk/APKINDEX.5022a8a2.tar.gz': '' } }, run: (pm) => pm.install(['jq']), log: ['$ apk add --no-progress jq'] },
   { name: 'apk remove', make: apk, options: { platform: ALPINE }, run: (pm) => pm.remove(['jq']), log: ['$ apk del --no-progress jq'] },
   { name: 'apk clean: cache clean (no cache configured is fine) + index removed', make: apk, options: { platform: ALPINE, files: { '/var/cache/apk/APKINDEX.5022a8a2.tar.gz': '' }, respond: (c) => (c === 'apk cache clean' ? { exitCode: 1, stderr: 'ERROR: Package cache is not enabled.\n' } : undefined) }, run: (pm) => pm.clean(), log: ['$ apk cache clean', 'rm /var/cache/apk/APKINDEX.5022a8a2.tar.gz'] },
-  // brew (macOS) and choco (Windows): commands only
-  { name: 'brew isInstalled', make: brew, options: { respond: () => ({ stdout: 'jq 1.7.1\ngit 2.46.0\n' }) }, run: (pm) => pm.isInstalled(['jq', 'git']), log: ['$ HOMEBREW_NO_ENV_HINTS=1 HOMEBREW_NO_INSTALL_CLEANUP=1 NONINTERACTIVE=1 brew list --versions jq git'], result: true },
-  { name: 'brew install (never sudo, even as uid 501)', make: brew, options: { uid: 501 }, run: (pm) => pm.install(['jq']), log: ['$ HOMEBREW_NO_ENV_HINTS=1 HOMEBREW_NO_INSTALL_CLEANUP=1 NONINTERACTIVE=1 brew install --quiet jq'] },
-  { name: 'brew addRepository = tap', make: brew, run: (pm) => pm.addRepository({ ...DOCKER_REPO, name: 'hashicorp/tap', url: 'https://github.com/hashicorp/homebrew-tap' }), log: ['$ HOMEBREW_NO_ENV_HINTS=1 HOMEBREW_NO_INSTALL_CLEANUP=1 NONINTERACTIVE=1 brew tap hashicorp/tap https://github.com/hashicorp/homebrew-tap'] },
-  { name: 'brew remove', make: brew, run: (pm) => pm.remove(['jq']), log: ['$ HOMEBREW_NO_ENV_HINTS=1 HOMEBREW_NO_INSTALL_CLEANUP=1 NONINTERACTIVE=1 brew uninstall --quiet jq'] },
-  { name: 'brew clean', make: brew, run: (pm) => pm.clean(), log: ['$ HOMEBREW_NO_ENV_HINTS=1 HOMEBREW_NO_INSTALL_CLEANUP=1 NONINTERACTIVE=1 brew cleanup --prune=all -s'] },
-  { name: 'choco isInstalled (one list per package)', make: choco, options: { respond: (c) => ({ stdout: c.endsWith(' git') ? 'git|2.46.0\r\n' : '' }) }, run: (pm) => pm.isInstalled(['git', 'jq']), log: ['$ choco list --exact --limit-output git', '$ choco list --exact --limit-output jq'], result: false },
-  { name: 'choco install', make: choco, run: (pm) => pm.install(['git', 'jq']), log: ['$ choco install -y --no-progress git jq'] },
-  { name: 'choco addRepository = source add', make: choco, run: (pm) => pm.addRepository({ ...DOCKER_REPO, name: 'internal', url: 'https://nuget.example/v2' }), log: ['$ choco source add --name=internal --source=https://nuget.example/v2'] },
-  { name: 'choco remove', make: choco, run: (pm) => pm.remove(['jq']), log: ['$ choco uninstall -y jq'] },
-  { name: 'choco clean', make: choco, run: (pm) => pm.clean(), log: ['$ choco cache remove -y'] },
 ]
 
 test.each(cases)('$name', async ({ make, options, run, log, result }) => {

@@ -50,7 +50,7 @@ export class CommandRunner {
     return this.check(shown, result, allowFailure)
   }
 
-  /** Runs as the current user (queries such as dpkg-query, rpm -q, brew list). */
+  /** Runs as the current user (queries such as dpkg-query, rpm -q, apk info). */
   async user(file: string, args: readonly string[], env: Record<string, string> = {}, allowFailure?: (r: ExecResult) => boolean): Promise<ExecResult> {
     const result = await this.deps.exec(file, args, Object.keys(env).length ? { env } : undefined)
     return this.check(display(file, args, env), result, allowFailure)

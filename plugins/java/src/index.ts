@@ -1,0 +1,44 @@
+import { defineFeature } from '@runner-features/kit'
+import { z } from 'zod'
+import pkg from '../package.json' with { type: 'json' }
+import { binaryUrl, listReleases, ltsMajors, releaseFor, versionsOf } from './adoptium.js'
+
+/**
+ * Options (team config). `set-default` is setup-java's input of the same name: whether this JDK
+ * becomes `JAVA_HOME` (it always gets `JAVA_HOME_<major>_<ARCH>`).
+ */
+const options = z.strictObject({
+  'set-default': z.boolean().default(true),
+})
+
+/**
+ * Eclipse Temurin JDKs from the Adoptium API v3: versions and sha256s from the asset list
+ * actions/setup-java's Temurin installer reads, archives from Adoptium's binary endpoint (which
+ * redirects to the GitHub release asset). Installed as the tool-cache tool
+ * `Java_Temurin-Hotspot_jdk` under the version setup-java would write (`17.0.15+6` → directory
+ * `17.0.15-6`, core's rule for build metadata), so `actions/setup-java` with
+ * `distribution: temurin` finds it without asking the network.
+ */
+export default defineFeature(pkg, {
+  options,
+  // `java -version` prints `1.8.0_302` for 8 and `17.0.15` for 17: `<major>.<minor>` is in both.
+  smokeTests: [{ command: ['bin/javac', '-version'], expect: 'javac ' }],
+
+  async listVersions(ctx) {
+    const [lts, { releases }] = await Promise.all([ltsMajors(ctx), listReleases(ctx)])
+    return versionsOf(releases, lts, ctx.platform)
+  },
+
+  async artifact(version, platform, ctx) {
+    const { releases, source } = await listReleases(ctx, platform)
+    const { release, pkg: tarball } = releaseFor(releases, version.version, platform, source)
+    return { url: binaryUrl(release, platform), sha256: tarball.checksum, checksumSource: source, size: tarball.size, archive: 'tar.gz', strip: 1 }
+  },
+
+  /** What setup-java exports: `JAVA_HOME_<major>_<ARCH>` always, `JAVA_HOME` unless `set-default: false`. */
+  env(installDir, version, opts) {
+    const major = version.split('.')[0]!
+    const arch = installDir.split('/').at(-1)!.toUpperCase()
+    return { ...(opts['set-default'] === false ? {} : { JAVA_HOME: installDir }), [`JAVA_HOME_${major}_${arch}`]: installDir }
+  },
+})
