@@ -101,8 +101,11 @@ test('a refused connection is retried, then fails with DOWNLOAD_FAILED naming th
   await expect(http.open('https://tool.example/a')).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringMatching(/\(3 attempts\).*ECONNREFUSED/) })
 })
 
-/** Serves FILE; `cut(n)` says after how many bytes response n is cut by a socket reset. */
-function fileServer(options: { ranges: boolean; cut: (n: number) => number | undefined; etag?: (n: number) => string; ignoreRange?: boolean; wrongStart?: boolean }) {
+/**
+ * Serves FILE; `cut(n)` says after how many bytes response n is cut: by closing the socket (FIN,
+ * so the client gets exactly that many bytes) or with `reset`, by a TCP reset (RST).
+ */
+function fileServer(options: { ranges: boolean; cut: (n: number) => number | undefined; etag?: (n: number) => string; ignoreRange?: boolean; wrongStart?: boolean; reset?: boolean }) {
   return serve((req, res, n) => {
     let start = 0
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '')
@@ -117,17 +120,24 @@ function fileServer(options: { ranges: boolean; cut: (n: number) => number | und
     }
     const cut = options.cut(n)
     if (cut === undefined) return void res.end(FILE.subarray(start))
-    res.write(FILE.subarray(start, start + cut), () => setTimeout(() => res.socket?.resetAndDestroy(), 20))
+    res.write(FILE.subarray(start, start + cut), () => (options.reset ? setTimeout(() => res.socket?.resetAndDestroy(), 20) : res.socket?.end()))
   })
 }
 
 test('a reset mid-body resumes with Range from the byte received, and the reader sees one intact stream', async () => {
-  const server = await fileServer({ ranges: true, etag: () => '"v1"', cut: (n) => (n === 0 ? 1_000_000 : n === 1 ? 500_000 : undefined) })
+  const server = await fileServer({ ranges: true, reset: true, etag: () => '"v1"', cut: (n) => (n === 0 ? 1_000_000 : n === 1 ? 500_000 : undefined) })
   const { http } = client(server)
   const { body, size } = await http.open('https://tool.example/file.bin')
   expect(size).toBe(FILE.length)
   expect(sha(await readAll(body))).toBe(sha(FILE))
-  expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, 'bytes=1000000-', 'bytes=1500000-'])
+  // A reset (RST) also discards what the client had not read yet, so resumes start at or before the cut.
+  const starts = server.requests.map((r) => Number(/^bytes=(\d+)-$/.exec(r.headers.range ?? '')?.[1] ?? 0))
+  expect(server.requests).toHaveLength(3)
+  expect(server.requests[0]!.headers.range).toBeUndefined()
+  expect(starts[1]).toBeGreaterThan(0)
+  expect(starts[1]).toBeLessThanOrEqual(1_000_000)
+  expect(starts[2]).toBeGreaterThan(starts[1]!)
+  expect(starts[2]).toBeLessThanOrEqual(starts[1]! + 500_000)
   expect(server.requests[1]!.headers['if-range']).toBe('"v1"')
 })
 
@@ -183,27 +193,30 @@ test('a truncated body followed by a good response is repaired transparently', a
 })
 
 test('a stall mid-body (no byte for idleTimeoutMs) is retried and resumed', async () => {
+  // The first response sends 300 kB and then nothing, holding the connection open.
   const stalling = await serve((req, res, n) => {
-    res.writeHead(n === 0 ? 200 : 206, n === 0
-      ? { 'content-length': String(FILE.length), 'accept-ranges': 'bytes' }
-      : { 'content-length': String(FILE.length - 300_000), 'content-range': `bytes 300000-${FILE.length - 1}/${FILE.length}` })
-    if (n === 0) res.write(FILE.subarray(0, 300_000))
-    else res.end(FILE.subarray(Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1])))
+    if (n === 0) {
+      res.writeHead(200, { 'content-length': String(FILE.length), 'accept-ranges': 'bytes' })
+      return void res.write(FILE.subarray(0, 300_000))
+    }
+    const start = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0)
+    res.writeHead(206, { 'content-length': String(FILE.length - start), 'content-range': `bytes ${start}-${FILE.length - 1}/${FILE.length}` })
+    res.end(FILE.subarray(start))
   })
-  const { http, logger } = client(stalling, { idleTimeoutMs: 150 })
+  const { http, logger } = client(stalling, { idleTimeoutMs: 400 })
   expect(sha(await readAll((await http.open('https://tool.example/a')).body))).toBe(sha(FILE))
-  expect(logger.warnings[0]).toContain('stalled: no data for 150 ms')
+  expect(logger.warnings[0]).toContain('stalled: no data for 400 ms')
   expect(stalling.requests[1]!.headers.range).toBe('bytes=300000-')
 })
 
 test('a reader that pauses longer than idleTimeoutMs is not taken for a stalled server', async () => {
   const server = await serve((_req, res) => void res.end(FILE))
-  const { http } = client(server, { idleTimeoutMs: 50, retries: 0 })
+  const { http } = client(server, { idleTimeoutMs: 300, retries: 0 })
   const { body } = await http.open('https://tool.example/a')
   const chunks: Buffer[] = []
   for await (const chunk of body) {
     chunks.push(chunk as Buffer)
-    if (chunks.length === 2) await sleep(200)
+    if (chunks.length === 2) await sleep(1_000)
   }
   expect(sha(Buffer.concat(chunks))).toBe(sha(FILE))
   expect(server.requests).toHaveLength(1)

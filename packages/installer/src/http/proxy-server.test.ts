@@ -36,6 +36,7 @@ async function startProxy(options: { requireAuth?: string } = {}): Promise<Proxy
   })
   server.on('connect', (req, client: Socket, head: Buffer) => {
     seen.push({ method: 'CONNECT', target: req.url ?? '', auth: req.headers['proxy-authorization'] })
+    if (options.requireAuth && req.headers['proxy-authorization'] !== options.requireAuth) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n')
     const [host, port] = (req.url ?? '').split(':')
     const upstream = connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
@@ -141,4 +142,23 @@ test('proxy credentials are sent as Proxy-Authorization and never printed', asyn
   const error = await client(server.url, { HTTP_PROXY: wrong }).text('https://tool.example/b').catch((e: unknown) => e)
   expect(error).toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringContaining('407'), hint: expect.stringContaining('proxy wants credentials') })
   expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('ng-secret')
+})
+
+test('a CONNECT refused for wrong proxy credentials is a coded 407 error without the password', async () => {
+  const p = await proxy({ requireAuth: 'Basic nope' })
+  const withAuth = p.url.replace('http://', 'http://proxyuser:hunter2-%40secret@')
+  const error = await client('https://localhost:1/', { HTTPS_PROXY: withAuth }).text('https://tool.example/a').catch((e: unknown) => e)
+  expect(error).toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringContaining('407'), hint: expect.stringContaining('HTTPS_PROXY') })
+  expect(p.seen[0]).toMatchObject({ method: 'CONNECT', auth: `Basic ${Buffer.from('proxyuser:hunter2-@secret').toString('base64')}` })
+  expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('hunter2')
+})
+
+test('an unreachable proxy is retried, then DOWNLOAD_FAILED that mentions the proxy, without its credentials', async () => {
+  const p = await proxy()
+  await p.close()
+  const logger = recordingLogger()
+  const http = new FeatureHttp({ upstream: 'https://tool.example/', mirror: 'https://localhost:1/', logger, env: { HTTPS_PROXY: p.url.replace('http://', 'http://u:topsecret@') }, retries: 1, retryBaseMs: 1, retryMaxDelayMs: 2 })
+  const error = await http.text('https://tool.example/a').catch((e: unknown) => e)
+  expect(error).toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringContaining('ECONNREFUSED'), details: { attempts: 2 }, hint: expect.stringContaining('proxy') })
+  expect(JSON.stringify(error) + String((error as Error).message) + logger.warnings.join('\n')).not.toContain('topsecret')
 })

@@ -15,7 +15,7 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** Fail (retryably) when the response headers take longer than this. */
   timeoutMs: number
-  /** Called for every request on the wire, redirects included. */
+  /** Called with the (redacted) URL of every request on the wire, redirects included. */
   onRequest?: (url: string) => void
 }
 
@@ -62,7 +62,7 @@ function exchange(url: URL, method: string, auth: string | undefined, options: R
   const bare = new URL(url.href)
   bare.username = ''
   bare.password = ''
-  options.onRequest?.(url.href)
+  options.onRequest?.(redactUrl(url.href))
   const headers: OutgoingHttpHeaders = { 'user-agent': 'runner-features', 'accept-encoding': 'identity', ...options.headers }
   if (auth) headers.authorization = auth
   // GITHUB_TOKEN, for GitHub's API only (github-release sources list releases there); decided per
