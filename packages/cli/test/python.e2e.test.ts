@@ -1,4 +1,4 @@
-import { lstat, readFile, readlink } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readFile, readlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
@@ -33,9 +33,20 @@ afterEach(async () => {
   await Promise.all(boxes.splice(0).map((b) => b.cleanup()))
 })
 
+/**
+ * python depends on common-utils@system (distro packages), which every install pulls in. The
+ * sandbox's PATH starts with a dpkg-query that reports every package installed, so the dependency
+ * is satisfied without apt touching this machine; the system-package flow itself is tested in
+ * installer's root tests against a real rootfs.
+ */
 async function box(): Promise<Sandbox> {
   const b = await sandbox({ RUNNER_FEATURES_MIRROR_PYTHON: server.url })
   boxes.push(b)
+  const fakeBin = join(b.dir, 'fake-bin')
+  await mkdir(fakeBin)
+  await writeFile(join(fakeBin, 'dpkg-query'), '#!/bin/sh\n# -W -f=<format> <pkg>…: every package is installed\nshift 2\nfor p in "$@"; do printf "%s\\tinstalled\\n" "$p"; done\n')
+  await chmod(join(fakeBin, 'dpkg-query'), 0o755)
+  b.env.PATH = `${fakeBin}:${process.env.PATH}`
   return b
 }
 const exists = (p: string) => lstat(p).then(() => true, () => false)
@@ -94,7 +105,9 @@ describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
     expect(again.exitCode, again.all).toBe(0)
     expect(again.stdout).toContain('already installed')
     const plan = await b.runner(['features', 'install', 'python@system', '--dry-run', '--json'])
-    expect(JSON.parse(plan.stdout).results[0]).toMatchObject({ id: 'python', version: 'system', status: expect.stringMatching(/would-install|already-installed/) })
+    const planned = JSON.parse(plan.stdout).results
+    expect(planned.map((r: { id: string }) => r.id)).toEqual(['common-utils', 'python'])
+    expect(planned[1]).toMatchObject({ id: 'python', version: 'system', status: expect.stringMatching(/would-install|already-installed/) })
     expect(server.requests).toEqual([])
   }, 120_000)
 
@@ -103,7 +116,7 @@ describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
     server.override(`/releases/download/${mirror.tag}/${mirror.asset}`, Buffer.from('not a tarball'))
     const res = await b.runner(['features', 'install', 'python@3.11', '--json'])
     expect(res.exitCode).not.toBe(0)
-    expect(JSON.parse(res.stdout).results[0].error).toMatchObject({ code: 'CHECKSUM_MISMATCH' })
+    expect(JSON.parse(res.stdout).results.find((r: { id: string }) => r.id === 'python').error).toMatchObject({ code: 'CHECKSUM_MISMATCH' })
     expect(await exists(join(b.toolCache, 'Python', mirror.version, 'x64'))).toBe(false)
     expect(await exists(join(b.binDir, 'python3'))).toBe(false)
   }, 60_000)
@@ -112,7 +125,8 @@ describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
     const b = await box()
     const res = await b.runner(['features', 'install', 'python@3.9', '--json'])
     expect(res.exitCode).not.toBe(0)
-    const error = JSON.parse(res.stdout).results[0].error
+    // Versions are resolved while planning: the run fails as a whole, before any download.
+    const error = JSON.parse(res.stdout).error
     expect(error).toMatchObject({ code: 'VERSION_NOT_FOUND' })
     expect(JSON.stringify(error)).toContain(mirror.version)
   }, 60_000)
