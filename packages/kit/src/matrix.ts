@@ -8,7 +8,7 @@ import type { Feature, Platform, PlatformSupport } from '@runner-features/core'
  */
 export function platformMatrixMarkdown(feature: Pick<Feature, 'platforms' | 'packages'>, platforms: readonly PlatformSupport[] = feature.platforms): string {
   const withPackages = Boolean(feature.packages) && platforms.some((s) => s.distros || s.families)
-  const rows = ['| OS | Arch | libc | Distros | ' + (withPackages ? 'Packages |' : '').trim(), `|---|---|---|---|${withPackages ? '---|' : ''}`]
+  const rows = [`| OS | Arch | libc | Distros | ${withPackages ? 'Packages |' : ''}`.trim(), `|---|---|---|---|${withPackages ? '---|' : ''}`]
   for (const s of platforms) {
     for (const d of s.distros ?? [undefined]) {
       const distro = d ? `${d.id ?? `${d.family} family`}${d.versions ? ` ${d.versions}` : ''}` : (s.families?.join(', ') ?? 'any')
