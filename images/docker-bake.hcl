@@ -99,3 +99,13 @@ target "gpu" {
   args       = { BASE_IMAGE = "base", CUDA_VERSION = "12.6" }
   tags       = ["${REGISTRY}/gpu:${TAG}"]
 }
+
+# The microVM flavour (images/microvm): the base booted as a one-job VM by krunvm, driven by
+# deploy/microvm/orchestrator.mjs. Not in the default group: build it where you run krunvm.
+target "microvm" {
+  inherits   = ["_common"]
+  dockerfile = "images/microvm/Dockerfile"
+  contexts   = { base = "target:base" }
+  args       = { BASE_IMAGE = "base" }
+  tags       = ["${REGISTRY}/microvm:${TAG}"]
+}
