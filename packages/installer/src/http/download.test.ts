@@ -182,6 +182,33 @@ test('fewer bytes than Content-Length, every time: DOWNLOAD_FAILED on the body a
   expect(server.requests).toHaveLength(3)
 })
 
+/** The first response declares `extra` bytes too many and closes after the real body; later ones are honest. */
+function lyingLengthServer(options: { ranges: boolean; afterBytes?: number }) {
+  return serve((req, res, n) => {
+    const start = options.ranges ? Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0) : 0
+    const headers: Record<string, string> = options.ranges ? { 'accept-ranges': 'bytes' } : {}
+    if (start >= FILE.length) return void res.writeHead(416, { 'content-range': `bytes */${FILE.length}` }).end()
+    if (start > 0) res.writeHead(206, { ...headers, 'content-length': String(FILE.length - start), 'content-range': `bytes ${start}-${FILE.length - 1}/${FILE.length}` })
+    else res.writeHead(200, { ...headers, 'content-length': String(FILE.length + (n === 0 ? 4096 : 0)) })
+    if (n > 0) return void res.end(FILE.subarray(start))
+    res.write(FILE.subarray(0, options.afterBytes ?? FILE.length), () => res.socket?.end())
+  })
+}
+
+test.each([
+  ['the server then answers 416 bytes */<size>', { ranges: true }, ['bytes=' + FILE.length + '-']],
+  ['the server does not do ranges and re-sends the file', { ranges: false }, [undefined]],
+  ['the body also broke off, so the resume reports the real size', { ranges: true, afterBytes: 1_000_000 }, ['bytes=1000000-']],
+])('a too-long Content-Length once: %s → the body is complete and intact', async (_name, options, retries) => {
+  const server = await lyingLengthServer(options)
+  const { http, logger } = client(server)
+  const { body, size } = await http.open('https://tool.example/a')
+  expect(size).toBe(FILE.length + 4096)
+  expect(sha(await readAll(body))).toBe(sha(FILE))
+  expect(server.requests.slice(1).map((r) => r.headers.range)).toEqual(retries)
+  expect(logger.warnings.join('\n')).toContain(`not ${FILE.length + 4096}`)
+})
+
 test('a truncated body followed by a good response is repaired transparently', async () => {
   const server = await serve((_req, res, n) => {
     res.writeHead(200, { 'content-length': String(FILE.length) })

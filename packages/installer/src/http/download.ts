@@ -90,12 +90,13 @@ class ResumableDownload {
   }
 
   async start(): Promise<void> {
-    const { res, skip } = await this.connect()
-    this.pump(res, skip)
+    const opened = await this.connect()
+    if (opened === 'complete') throw new Error('unreachable: nothing was requested with a range yet')
+    this.pump(opened.res, opened.skip)
   }
 
   /** Requests (or re-requests) the file until a usable 200/206 arrives, or gives up. */
-  private async connect(): Promise<{ res: IncomingMessage; skip: number }> {
+  private async connect(): Promise<{ res: IncomingMessage; skip: number } | 'complete'> {
     for (;;) {
       if (this.attempts > 0) await this.backoff()
       this.attempts++
@@ -109,6 +110,7 @@ class ResumableDownload {
         const { res } = await sendRequest(this.target, { method: 'GET', headers, env: this.settings.env, signal: this.signal, timeoutMs: this.settings.idleTimeoutMs, onRequest: this.settings.onRequest })
         const status = res.statusCode ?? 0
         if (status === 200 || status === 206) return { res, skip: this.accept(res) }
+        if (status === 416 && resuming) return this.unsatisfiable(res)
         res.resume()
         const error = statusError(status, res.statusMessage, this.target)
         if (!isRetryableStatus(status)) throw error
@@ -147,21 +149,48 @@ class ResumableDownload {
       this.validator = validator
       return 0
     }
+    if (this.validator && validator && validator !== this.validator) throw this.changed(res)
     if (res.statusCode === 206) {
       const range = contentRange(res.headers)
-      if (this.total !== undefined && range?.total !== undefined && range.total !== this.total) throw this.changed(res)
       if (range?.start !== this.received) {
         res.resume()
         this.acceptsRanges = false
         throw new TransientHttpError(`the server resumed at byte ${range?.start ?? '?'} instead of ${this.received}`)
       }
+      this.correctTotal(range.total)
       return 0
     }
     // 200 to a range request (or no range asked): the whole file again; skip what was passed on.
-    if ((this.validator && validator && validator !== this.validator) || (this.total !== undefined && length !== undefined && length !== this.total)) {
-      throw this.changed(res)
-    }
+    if (length !== undefined && length < this.received) throw this.changed(res)
+    this.correctTotal(length)
     return this.received
+  }
+
+  /**
+   * A size that differs from the first response's Content-Length, with no validator saying the
+   * file changed: the first answer lied (a too-long Content-Length is one of the faults this
+   * survives). Trust the newer one; the sha256 check downstream still guards the bytes.
+   */
+  private correctTotal(total: number | undefined): void {
+    if (total === undefined || total === this.total) return
+    if (this.total !== undefined) this.settings.logger.warn(`${redactUrl(this.target)}: the server now says ${total} bytes, not ${this.total}; continuing at byte ${this.received}`)
+    this.total = total
+  }
+
+  /**
+   * 416 to `Range: bytes=<received>-`: nothing is left to send. When the server names the size
+   * (`Content-Range: bytes *\/N`) and it is what was received, the first response's
+   * Content-Length was too long and the body is complete; otherwise re-read the whole file.
+   */
+  private unsatisfiable(res: IncomingMessage): 'complete' {
+    res.resume()
+    const size = /^bytes \*\/(\d+)$/i.exec(header(res.headers, 'content-range')?.trim() ?? '')?.[1]
+    if (size !== undefined && Number(size) === this.received) {
+      this.correctTotal(this.received)
+      return 'complete'
+    }
+    this.acceptsRanges = false
+    throw new TransientHttpError(`the server cannot resume at byte ${this.received} (HTTP 416)`)
   }
 
   private changed(res: IncomingMessage): RunnerError {
@@ -188,7 +217,10 @@ class ResumableDownload {
       }
       this.lastError = err
       this.retryAfterMs = undefined
-      this.connect().then(({ res: next, skip: nextSkip }) => this.pump(next, nextSkip), (failure: Error) => this.body.destroy(failure))
+      this.connect().then((next) => {
+        if (next === 'complete') this.body.push(null)
+        else this.pump(next.res, next.skip)
+      }, (failure: Error) => this.body.destroy(failure))
     }
     res.on('data', (chunk: Buffer) => {
       if (done) return
