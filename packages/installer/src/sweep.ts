@@ -63,18 +63,21 @@ function archesNeedingCleanup(names: readonly string[]): Set<string> {
     const staging = STAGING.exec(name)
     if (staging) arches.add(staging[1]!)
     else if (name.endsWith('.lock')) arches.add(name.slice(0, -'.lock'.length))
+    else if (name.endsWith('.lock.break')) arches.add(name.slice(0, -'.lock.break'.length))
     else if (!name.startsWith('.') && !name.includes('.') && !present.has(`${name}.complete`)) arches.add(name)
   }
   return arches
 }
 
 /**
- * Under the install lease: removes `.staging-<arch>-*` dirs (a staging dir only lives while its
+ * Under the install lease: removes a stale `<arch>.lock.break`, `.staging-<arch>-*` dirs (a staging dir only lives while its
  * creator holds this lease, so all are stale now) and an install dir without its marker, dropping
  * a state record that points at it (written just before the killed process could write the marker).
  */
 export async function removeLeftovers(entry: ToolCacheEntry, arch: string, stateFile?: string): Promise<string[]> {
   const removed: string[] = []
+  // A takeover guard left by a process killed mid-takeover (harmless to remove while we hold the lease).
+  await rm(`${entry.lock}.break`, { force: true })
   const names = await readdir(entry.versionDir).catch(() => [] as string[])
   for (const name of names) {
     if (STAGING.exec(name)?.[1] !== arch) continue

@@ -122,6 +122,9 @@ describe('leftovers of killed installs are swept by the next run', () => {
     await writeFile(join(tool, '0.6.0', 'arm64.lock'), '')
     const old = new Date(Date.now() - 60_000)
     await utimes(join(tool, '0.6.0', 'arm64.lock'), old, old)
+    // 0.5.0: a takeover guard of a process killed mid-takeover.
+    await mkdir(join(tool, '0.5.0'))
+    await writeFile(join(tool, '0.5.0', 'x64.lock.break'), '')
     // 0.9.0: a neighbour on another host is installing it right now (fresh lease, staging in progress).
     await mkdir(join(tool, '0.9.0', '.staging-x64-4242-0a0b0c'), { recursive: true })
     await writeFile(join(tool, '0.9.0', 'x64.lock'), JSON.stringify({ pid: 4242, host: 'other-pod', token: 'a1b2c3d4e5f6a7b8', since: new Date().toISOString(), heartbeat: new Date().toISOString() }))
