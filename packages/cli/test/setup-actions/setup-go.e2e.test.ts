@@ -57,6 +57,12 @@ describe.skipIf(!hasApt)('actions/setup-go v7.0.0 on our install, offline', () =
     expect(run.networkAttempts).toBeGreaterThan(0)
   }, 60_000)
 
+  test.each(['stable', 'oldstable'])('go-version %s resolves through the network (the go-versions manifest, then go.dev) before looking at the tool cache: pin a version on offline runners', async (alias) => {
+    const run = await runAction(action, { with: { 'go-version': alias }, toolCache: box.toolCache })
+    expect(run.networkAttempts).toBeGreaterThan(0)
+    expect(run.exitCode).not.toBe(0)
+  }, 60_000)
+
   test('check-latest: true asks the network even on a hit (keep it false, the default, on offline runners)', async () => {
     const run = await runAction(action, { with: { 'go-version': '1.19', 'check-latest': 'true' }, toolCache: box.toolCache })
     expect(run.networkAttempts).toBeGreaterThan(0)

@@ -57,6 +57,13 @@ describe.skipIf(!hasApt)('actions/setup-python v7.0.0 on our install, offline', 
     expect(run.networkAttempts).toBeGreaterThan(0)
   }, 60_000)
 
+  test('check-latest: true fetches the python-versions manifest even on a hit, and fails without it: keep it false on offline runners', async () => {
+    const run = await runAction(action, { with: { 'python-version': '3.11', 'check-latest': 'true' }, toolCache: box.toolCache })
+    expect(run.networkAttempts).toBeGreaterThan(0)
+    expect(run.exitCode).not.toBe(0)
+    expect(run.log).toContain('Failed to fetch the Python versions manifest')
+  }, 60_000)
+
   test('AGENT_TOOLSDIRECTORY overrides RUNNER_TOOL_CACHE in setup-python: pointed elsewhere, it misses our install', async () => {
     const run = await runAction(action, { with: { 'python-version': '3.11' }, toolCache: box.toolCache, env: { AGENT_TOOLSDIRECTORY: join(box.dir, 'elsewhere') } })
     expect(run.exitCode).not.toBe(0)
