@@ -250,6 +250,7 @@ export async function uninstallVersion(record: InstalledRecord, settings: Pick<I
   await unlinkBins(record.links, entry.installDir)
   await rm(entry.marker, { force: true })
   await rm(entry.installDir, { recursive: true, force: true })
-  await rmdir(entry.versionDir).catch(() => undefined)
+  // The version dir, then the tool dir, when this was the last install in them.
+  if (await rmdir(entry.versionDir).then(() => true, () => false)) await rmdir(dirname(entry.versionDir)).catch(() => undefined)
   await updateState(settings.stateFile, (state) => ({ ...state, installs: state.installs.filter((r) => !sameInstall(r, record)) }))
 }
