@@ -13,8 +13,9 @@ import { createFeatureContext, installFeature, preflight, sweepTool } from '@run
 import { NOBODY, asUnprivileged, isRoot, mountTmpfs, remount, tmpfsSkipReason } from '../../core/src/testing/fs-faults.js'
 
 // The tool prints its version; with `post <what> <path>` it plays a post-install step that breaks
-// the next phase: `bin` puts a directory where the bin link goes, `state` corrupts the manifest.
-const SCRIPT = '#!/bin/sh\nif [ "$1" = post ]; then\n  if [ "$2" = bin ]; then mkdir -p "$3"; else echo garbage > "$3"; fi\n  exit 0\nfi\necho "tool 1.0.0"\n'
+// the next phase: `bin` puts a directory where the bin link goes, `chmod` makes a dir read-only
+// (after the preflight passed), anything else corrupts the manifest.
+const SCRIPT = '#!/bin/sh\nif [ "$1" = post ]; then\n  case "$2" in bin) mkdir -p "$3" ;; chmod) chmod 555 "$3" ;; *) echo garbage > "$3" ;; esac\n  exit 0\nfi\necho "tool 1.0.0"\n'
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const platform: Platform = { os: 'linux', arch: 'x64', libc: 'glibc', distro: { id: 'debian', versionId: '12', idLike: [], family: 'debian' } }
 const logger = { info() {}, warn() {}, debug() {} }
@@ -25,6 +26,8 @@ let server: MirrorServer
 let work: string
 beforeAll(async () => {
   upstream = await mkdtemp(join(tmpdir(), 'rf-up-'))
+  // The in-process mirror also serves while the test runs as the unprivileged user.
+  await chmod(upstream, 0o755)
   await mkdir(join(upstream, '1.0.0'))
   await writeFile(join(upstream, '1.0.0', 'tool'), SCRIPT)
   server = await startMirrorServer(upstream)
@@ -97,6 +100,24 @@ describe('honest order: a failure after the rename rolls the install back comple
     expect((await again.run()).status).toBe('installed')
     expect(await readdir(again.versionDir)).toEqual(['x64', 'x64.complete'])
     expect((await readState(again.settings.stateFile)).installs.map((r) => r.path)).toEqual([join(again.versionDir, 'x64')])
+  })
+})
+
+describe('honest order with dirs that turn unwritable after the preflight (as an unprivileged user)', () => {
+  test.each([
+    ['bin dir', 'bin', 'RUNNER_FEATURES_BIN_DIR'],
+    ['state dir', 'state', 'RUNNER_FEATURES_STATE_DIR'],
+  ])('the %s: PERMISSION_DENIED, and no marker, record, link or dir is left', async (_kind, sub, setting) => {
+    const dir = join(work, sub)
+    const { run, settings } = setup(feature({ postInstall: () => [{ description: `lock the ${sub} dir`, command: ['tool', 'post', 'chmod', dir] }] }))
+    const err = await asUnprivileged(() => run().catch((e: unknown) => e))
+    expect(err).toMatchObject({ code: 'PERMISSION_DENIED', hint: expect.stringContaining(setting) })
+    expect(await toolCacheContents(settings.toolCacheRoot)).toEqual([])
+    expect(await readdir(settings.binDir)).toEqual([])
+    expect((await readState(settings.stateFile)).installs).toEqual([])
+    // Fixed: the same command installs.
+    await chmod(dir, 0o777)
+    expect((await asUnprivileged(() => setup().run())).status).toBe('installed')
   })
 })
 
