@@ -32,10 +32,11 @@ test('the generator drops a plugin whose folder is gone and adds a new one', () 
 // The shared contract suite on every plugin folder (each plugin's own tests run it too; this one
 // makes sure a new folder cannot skip it).
 test.each(pluginFolders().map((name) => name.replace('@runner-features/', '')))('plugins/%s keeps the plugin contract', async (dir) => {
-  const { pluginProblems } = await import('@runner-features/kit/testing')
+  // The CLI does not depend on the kit; its testing entry is read from source (as vitest aliases it).
+  const { pluginProblems } = await import('../../kit/src/testing/index.js')
   const { featureFromPackage } = await import('@runner-features/core')
   const root = new URL(`../../../plugins/${dir}/`, import.meta.url)
-  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { main?: string }
+  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { main?: string; name?: string; runner?: { feature?: unknown } }
   // A declarative plugin is its package.json; a plugin with code is its src/index.ts (tests run source).
   const feature = pkg.main === undefined ? featureFromPackage(pkg) : ((await import(new URL('src/index.ts', root).href)) as { default: Parameters<typeof pluginProblems>[1] }).default
   expect(pluginProblems(root, feature)).toEqual([])

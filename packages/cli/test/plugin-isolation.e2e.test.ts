@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { sha256Hex, startFixtureMirror, writeGithubReleaseMirror, type FixtureMirror } from '@runner-features/kit/testing'
+// The CLI does not depend on the kit; its testing entry is read from source.
+import { sha256Hex, startFixtureMirror, writeGithubReleaseMirror, type FixtureMirror } from '../../kit/src/testing/index.js'
 import { sandbox } from './helpers.js'
 
 // One broken plugin (or a broken plugins directory) disables only itself: every other feature
