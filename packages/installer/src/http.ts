@@ -27,9 +27,17 @@ export interface HttpSettings extends Partial<NetworkTuning> {
 }
 
 export interface OpenedDownload {
+  /**
+   * The file's bytes as one continuous stream: it ends only when every byte arrived (resets,
+   * stalls and short bodies are resumed inside), or fails with DOWNLOAD_FAILED. No caller needs to
+   * compare the count with `size`.
+   */
   body: Readable
-  /** Content-Length when the server sent one. */
-  size?: number
+  /**
+   * Content-Length (or Content-Range size) when the server sent one. A getter: a too-long first
+   * Content-Length is corrected by a later response, so read it after the body ended.
+   */
+  readonly size?: number
   /** The URL actually fetched (mirror applied; for messages, already redacted). */
   fetchedFrom: string
 }
@@ -154,8 +162,14 @@ export class FeatureHttp implements HttpClient {
   }
 
   private async openTarget(target: string): Promise<OpenedDownload> {
-    const { body, size } = await openDownload(target, this.downloadSettings())
-    return { body, size, fetchedFrom: redactUrl(target) }
+    const opened = await openDownload(target, this.downloadSettings())
+    return {
+      body: opened.body,
+      get size() {
+        return opened.size
+      },
+      fetchedFrom: redactUrl(target),
+    }
   }
 
   private downloadSettings(): DownloadSettings {

@@ -22,8 +22,11 @@ export interface DownloadSettings {
 
 export interface OpenedBody {
   body: Readable
-  /** Content-Length of the whole file, when the server sent one. */
-  size?: number
+  /**
+   * Size of the whole file, when the server said. A getter: a later response may correct a
+   * too-long first Content-Length, so read it after the body ended for the final figure.
+   */
+  readonly size?: number
 }
 
 /** Opens a GET whose body survives resets and stalls; see {@link ResumableDownload}. */
@@ -35,7 +38,12 @@ export async function openDownload(target: string, settings: DownloadSettings): 
     download.body.destroy()
     throw err
   }
-  return { body: download.body, size: download.total }
+  return {
+    body: download.body,
+    get size() {
+      return download.total
+    },
+  }
 }
 
 /**
