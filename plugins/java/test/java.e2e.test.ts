@@ -74,6 +74,12 @@ describe.skipIf(!hasApt)('runner features install java', () => {
       sourceUrl: `https://api.adoptium.net/v3/binary/version/${encodeURIComponent(mirror.releaseName)}/linux/x64/jdk/hotspot/normal/eclipse`,
     })
     expect((await b.runner(['features', 'list'])).stdout).toContain(mirror.version)
+
+    // Uninstall finds the same `-` directory: files, marker and links go.
+    const removed = await b.runner(['features', 'uninstall', 'java@17'])
+    expect(removed.exitCode, removed.all).toBe(0)
+    expect(await exists(versionDir)).toBe(false)
+    expect(await exists(join(b.binDir, 'java'))).toBe(false)
   }, 300_000)
 
   test('java (the default, lts) resolves to the newest LTS the listing has; a re-install is a no-op without requests', async () => {
