@@ -229,14 +229,16 @@ async function verifyAndExtract(artifact: Artifact, options: FetchOptions, expec
       done(error)
     },
   })
+  // Which end failed first: the pipeline passes the first error on to every other stream it
+  // destroys, so the same error object later comes out of the others too.
   let bodyError: unknown
-  src.body.once('error', (error: unknown) => {
-    bodyError ??= error
-  })
   let storeError: unknown
+  src.body.once('error', (error: unknown) => {
+    if (bodyError === undefined && storeError === undefined) bodyError = error
+  })
   const store = src.storeTo ? createWriteStream(src.storeTo, { flags: 'wx' }) : discard()
   store.on('error', (error: Error) => {
-    storeError ??= error
+    if (bodyError === undefined && storeError === undefined) storeError = error
   })
 
   const reading = pipeline(src.body, tap, store, { signal: abort.signal }).catch((error: unknown) => {
@@ -272,7 +274,11 @@ async function verifyAndExtract(artifact: Artifact, options: FetchOptions, expec
 function classify(error: unknown, ctx: { artifact: Artifact; src: Source; storeError: unknown; bodyError: unknown; received: number; options: FetchOptions }): unknown {
   const { artifact, src, storeError, options } = ctx
   const url = redactUrl(artifact.url)
-  if (error === ctx.bodyError && !isRunnerError(error) && src.storeTo) {
+  if (storeError !== undefined && error === storeError) {
+    const needed = src.contentLength ?? artifact.size
+    return fsError(storeError, { action: `downloading ${url} into the download cache`, path: src.storeTo, kind: 'download cache', needed })
+  }
+  if (ctx.bodyError !== undefined && error === ctx.bodyError && !isRunnerError(error) && src.storeTo) {
     // The HTTP client's own errors are coded; a raw socket error (a reset the client did not wrap) is named here.
     const e = error as NodeJS.ErrnoException
     return new RunnerError('DOWNLOAD_FAILED', `the download broke off after ${ctx.received} bytes: ${e.message}${e.code ? ` (${e.code})` : ''}`, {
@@ -280,10 +286,6 @@ function classify(error: unknown, ctx: { artifact: Artifact; src: Source; storeE
       hint: 'the connection was reset or closed early; nothing was installed or cached. Retry; if it persists, check the mirror or proxy',
       cause: error,
     })
-  }
-  if (error === storeError) {
-    const needed = src.contentLength ?? artifact.size
-    return fsError(storeError, { action: `downloading ${url} into the download cache`, path: src.storeTo, kind: 'download cache', needed })
   }
   if ((error as NodeJS.ErrnoException)?.path === src.file) return fsError(error, { action: `reading ${url} from the download cache`, kind: 'download cache' })
   return fsError(error, { action: `extracting ${url}`, path: (error as NodeJS.ErrnoException)?.path ?? options.dest, kind: 'tool cache' })
