@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RunnerError } from '@runner-features/core'
@@ -150,4 +150,18 @@ test('an entry committed once resolution worked is still dropped when the same r
   const mismatch = new RunnerError('CHECKSUM_MISMATCH', 'sha256 differs')
   expect(await http.withIndexCacheHint(mismatch)).toBe(mismatch)
   expect(await cacheFiles()).toEqual([])
+})
+
+test('entries an older version wrote with credentials in clear are deleted on the first write', async () => {
+  await mkdir(join(cacheDir, 'index'), { recursive: true })
+  const legacy = join(cacheDir, 'index', 'legacy.json')
+  await writeFile(legacy, JSON.stringify({ url: 'https://ci:hunter2@mirror.example/index.json', fetchedAt: Date.now(), body: '{}' }))
+  const clean = join(cacheDir, 'index', 'clean.json')
+  await writeFile(clean, JSON.stringify({ url: 'https://mirror.example/other.json', fetchedAt: Date.now(), body: '{}' }))
+  files['/index.json'] = '{"versions":["1.0.0"]}'
+  await run().json('https://tool.example/index.json', schema)
+  const left = await cacheFiles()
+  expect(left.join('\n')).not.toContain('hunter2')
+  expect(left).toHaveLength(2)
+  expect(await readFile(clean, 'utf8')).toContain('other.json')
 })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { redactUrl } from '@runner-features/core'
 
@@ -86,6 +86,7 @@ export class IndexCache {
   private async write(target: string, body: string): Promise<void> {
     const path = this.path(target)!
     await mkdir(join(path, '..'), { recursive: true })
+    await sweepOnce(join(path, '..'))
     const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
     try {
       const entry: CacheEntry = { url: redactUrl(target), fetchedAt: Date.now(), body }
@@ -95,4 +96,27 @@ export class IndexCache {
       await rm(tmp, { force: true })
     }
   }
+}
+
+const swept = new Set<string>()
+
+/**
+ * Once per process and cache: deletes entries written by versions that stored the URL with its
+ * credentials in clear (and keyed by it), and temp files of writers killed mid-write.
+ */
+async function sweepOnce(dir: string): Promise<void> {
+  if (swept.has(dir)) return
+  swept.add(dir)
+  const names = await readdir(dir).catch(() => [] as string[])
+  await Promise.all(names.map(async (name) => {
+    const file = join(dir, name)
+    if (name.endsWith('.tmp')) {
+      const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0)
+      if (age > 60 * 60_000) await rm(file, { force: true })
+      return
+    }
+    if (!name.endsWith('.json')) return
+    const url = await readFile(file, 'utf8').then((text) => (JSON.parse(text) as Partial<CacheEntry>).url, () => undefined)
+    if (typeof url !== 'string' || url !== redactUrl(url)) await rm(file, { force: true })
+  })).catch(() => undefined)
 }
