@@ -80,8 +80,14 @@ export async function makeBox(env: Record<string, string> = {}): Promise<Box> {
   return box
 }
 
+/**
+ * The CLI under test: the built one in this checkout, or `FAULTS_RUNNER_BIN` (another checkout's
+ * `packages/cli/bin/run.js`, e.g. an older commit, to measure what a change fixed).
+ */
+const CLI = process.env.FAULTS_RUNNER_BIN || RUNNER_BIN
+
 function start(box: Box, args: string[], opts: RunOptions): Started {
-  let argv = [process.execPath, RUNNER_BIN, ...args]
+  let argv = [process.execPath, CLI, ...args]
   if (opts.delayRenames) {
     const calls = 'rename,renameat,renameat2'
     argv = ['strace', '-f', '-qq', '-o', '/dev/null', '-e', `trace=${calls}`, '-e', `inject=${calls}:delay_${opts.delayRenames.when}=${opts.delayRenames.ms * 1000}`, ...argv]

@@ -9,6 +9,7 @@ import { checksumScenarios } from './scenarios/checksums.js'
 import { concurrencyScenarios } from './scenarios/concurrency.js'
 import { diskScenarios } from './scenarios/disk.js'
 import { killScenarios } from './scenarios/kill.js'
+import { leaseScenarios } from './scenarios/leases.js'
 import { lockScenarios } from './scenarios/locks.js'
 import { networkScenarios } from './scenarios/network.js'
 import { permissionScenarios } from './scenarios/permissions.js'
@@ -23,7 +24,7 @@ import { KNOWN_FAILING } from './known-failing.js'
  * was handled and nothing was left or leaked. `pnpm test:faults` runs it alone; docs/faults.md.
  */
 const SCENARIOS: Scenario[] = [
-  ...networkScenarios, ...checksumScenarios, ...archiveScenarios, ...cacheScenarios, ...lockScenarios,
+  ...networkScenarios, ...checksumScenarios, ...archiveScenarios, ...cacheScenarios, ...lockScenarios, ...leaseScenarios,
   ...concurrencyScenarios, ...killScenarios, ...diskScenarios, ...permissionScenarios, ...secretScenarios,
 ]
 

@@ -5,9 +5,7 @@
  */
 export const KNOWN_FAILING: Record<string, string> = {
   'net: Content-Length too long once → retried':
-    'the resume after the short body asks Range: bytes=435- of a 435-byte file; the 416 answer ends the install as DOWNLOAD_FAILED instead of restarting from byte 0 (installer/src/http.ts)',
+    'the resume after the short body asks Range: bytes=435- of a 435-byte file; after the 416 (bytes */435) http/download.ts corrects its total to 435, but fetch-verified.ts:252 still compares the bytes received with the first response\'s Content-Length (opened.size = 1435) and fails DOWNLOAD_FAILED "the connection ended after 435 of 1435 bytes"',
   'net: Node tarball Content-Length too long once → retried':
-    'the resumed response reports another total size than the lying first Content-Length; the install ends as DOWNLOAD_FAILED "the file changed on the server" instead of restarting from byte 0 with the attempts left (installer/src/http.ts)',
-  'disk full: download cache on a 24 MiB tmpfs, Node install → DISK_FULL, nothing left':
-    'ENOSPC while writing the partial download is reported as DOWNLOAD_FAILED "the download broke off … ENOSPC" with a network hint instead of DISK_FULL (installer/src/http.ts / fetch-verified.ts)',
+    'the 206 resume reports the true total (42938796) and http/download.ts logs "continuing", but fetch-verified.ts:252 still compares with the first Content-Length (opened.size = 42942892) and fails DOWNLOAD_FAILED "the connection ended after 42938796 of 42942892 bytes"',
 }
