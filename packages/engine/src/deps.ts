@@ -1,5 +1,5 @@
 import { loadFeature, type Discovery, type Env, type Feature, type Platform, type PluginRef } from '@runner-features/core'
-import { detectPlatform, installFeature } from '@runner-features/installer'
+import { detectPlatform, installFeature, preflight } from '@runner-features/installer'
 import { discover, type RunEnv } from './run-env.js'
 
 /** Where a run writes: what a preflight checks before the first download. */
@@ -10,7 +10,6 @@ export interface PreflightTarget {
   cacheDir: string
   /** False with `--no-link`: the bin dir is not written. */
   link: boolean
-  env: Env
 }
 
 /**
@@ -24,9 +23,11 @@ export interface EngineDeps {
   installFeature: typeof installFeature
   /**
    * Checks, once per run and before any download, that every place the run writes is writable
-   * (the installer's preflight when it provides one); throws a coded error otherwise.
+   * (the installer's preflight); throws a coded error (PERMISSION_DENIED, DISK_FULL) otherwise.
+   * Not called for a dry run or a run with nothing to install, so a read-only tool cache that
+   * already holds everything still answers.
    */
   preflight?(target: PreflightTarget): Promise<void>
 }
 
-export const defaultDeps: EngineDeps = { discover, detectPlatform, loadFeature, installFeature }
+export const defaultDeps: EngineDeps = { discover, detectPlatform, loadFeature, installFeature, preflight }

@@ -1,4 +1,5 @@
 import { RunnerError, type ErrorCode } from '@runner-features/core'
+import type { FeatureHttp } from '@runner-features/installer'
 import { defaultDeps, type EngineDeps } from './deps.js'
 import { executeFeature, type ExecuteOptions } from './execute.js'
 import { planArguments, planConfig, type InstallPlan, type PlanOptions } from './plan.js'
@@ -23,12 +24,22 @@ export async function install(rt: RunEnv, o: InstallOptions, deps: EngineDeps = 
   if (o.specs.length > 0 && (o.frozen || o.config !== undefined)) {
     throw new RunnerError('INVALID_ARGUMENT', '--frozen and --config install the team config; they take no feature arguments', { where: 'arguments', hint: 'run `runner features install --frozen` alone, or name features without those flags' })
   }
-  const plan = o.specs.length > 0 ? await planArguments(rt, o, deps) : await planConfig(rt, o)
+  const contexts: FeatureHttp[] = []
+  let plan: InstallPlan
   try {
-    // Indexes that parsed and resolved may now be kept (FeatureHttp.commitIndexCache, when the installer has it).
-    await Promise.all(plan.features.map((f) => (f.http as { commitIndexCache?: () => unknown }).commitIndexCache?.()))
+    plan = o.specs.length > 0 ? await planArguments(rt, o, deps, contexts) : await planConfig(rt, o, contexts)
+  } catch (err) {
+    // Cached index data may be why planning failed: drop it (the hint says so) so a re-run asks again.
+    let out = err
+    for (const http of contexts) out = await http.withIndexCacheHint(out)
+    throw out
+  }
+  try {
+    // Indexes and checksum files that parsed and resolved may be cached now; an install that fails
+    // later drops what it used again (installFeature → withIndexCacheHint).
+    await Promise.all(contexts.map((http) => http.commitIndexCache()))
     if (!o.dryRun && plan.features.some((f) => !f.complete)) {
-      await deps.preflight?.({ toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, stateFile: rt.stateFile, cacheDir: plan.cacheDir, link: o.link, env: rt.env })
+      await deps.preflight?.({ toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, stateFile: rt.stateFile, cacheDir: plan.cacheDir, link: o.link })
     }
     const results = await runScheduled(plan.features, o.jobs, {
       run: (f) => executeFeature(rt, plan, f, o, deps),

@@ -83,7 +83,8 @@ const INDEX_TTL_MS = 10 * 60_000
  * for the team config. Installed versions that satisfy every requirement are used without asking
  * upstream (a re-install makes no request). Throws on the first bad request: nothing is installed.
  */
-export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps): Promise<InstallPlan> {
+/** `contexts` collects every HTTP context created, so the caller can commit or drop their index caches. */
+export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps, contexts: FeatureHttp[] = []): Promise<InstallPlan> {
   const [discovery, platform, state] = await Promise.all([deps.discover(rt), deps.detectPlatform(rt.env), readState(rt.stateFile)])
   const plugins = new Map(discovery.plugins.map((p) => [p.manifest.id, p]))
   const known = [...plugins.keys()]
@@ -114,17 +115,18 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
     if (!ids.includes(id)) assertSupported(plugins.get(id)!.manifest, platform, `${id} (dependsOn of ${requirements.get(id)!.map((r) => r.by).filter(Boolean).join(', ')})`)
   }
   const counter = { requests: 0 }
-  const contexts = new Map([...features].map(([id, feature]) => [id, createFeatureContext(feature, {
+  const byFeature = new Map([...features].map(([id, feature]) => [id, createFeatureContext(feature, {
     platform, mirror: mirrorFor(id, o.mirrors, rt.env), logger: o.logger, signal: o.signal,
     cacheDir: rt.cacheDir, indexTtlMs: o.refresh ? 0 : INDEX_TTL_MS, onRequest: () => void counter.requests++,
   })]))
+  for (const c of byFeature.values()) contexts.push(c.http)
 
   const versions = new Map<string, RemoteVersion[]>()
   await Promise.all([...requirements].map(async ([id, reqs]) => {
     const feature = features.get(id)!
     const installed = o.refresh ? undefined : newestInstalledForAll(state.installs, id, platform.arch, reqs)
     if (installed && (await isComplete(toolCacheEntry(rt.toolCacheRoot, feature.toolName, installed, platform.arch)))) versions.set(id, [{ version: installed }])
-    else versions.set(id, await availableVersions(feature, reqs.map((r) => r.spec), contexts.get(id)!.ctx))
+    else versions.set(id, await availableVersions(feature, reqs.map((r) => r.spec), byFeature.get(id)!.ctx))
   }))
   const resolution = resolveDependencies({ requests, declarations, versions })
   // Within a dependency level, arguments keep the order they were given in.
@@ -134,7 +136,7 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
 
   const planned = await Promise.all(order.map(async (id) => {
     const f = byId.get(id)!
-    const { ctx, http } = contexts.get(id)!
+    const { ctx, http } = byFeature.get(id)!
     return planFeature(rt, platform, { ...f, spec: f.requirements[0]!.spec.raw, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http })
   }))
   for (const w of resolution.warnings) o.logger.warn(w)
@@ -148,7 +150,7 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
  * Otherwise an outdated or missing lock is re-resolved (keeping still-valid locked versions) and
  * rewritten (not for a dry run).
  */
-export async function planConfig(rt: RunEnv, o: PlanOptions): Promise<InstallPlan> {
+export async function planConfig(rt: RunEnv, o: PlanOptions, contexts: FeatureHttp[] = []): Promise<InstallPlan> {
   const project = await loadProject(rt, o.cwd, o.config)
   // Read before any download, so a malformed limit fails first.
   const limits = archiveLimits(rt.env, project.config.limits, project.config.limitsWhere)
@@ -160,7 +162,7 @@ export async function planConfig(rt: RunEnv, o: PlanOptions): Promise<InstallPla
     if (throwaway) await rm(throwaway, { recursive: true, force: true })
   }
   const counter = { requests: 0 }
-  const net: NetOptions = { mirrors: o.mirrors, env: rt.env, cacheDir, logger: o.logger, signal: o.signal, refresh: o.refresh, onRequest: () => void counter.requests++ }
+  const net: NetOptions = { mirrors: o.mirrors, env: rt.env, cacheDir, logger: o.logger, signal: o.signal, refresh: o.refresh, onRequest: () => void counter.requests++, onContext: (http) => contexts.push(http) }
   try {
     const key = platformKey(project.platform) as LockPlatform
     let lock = project.lock

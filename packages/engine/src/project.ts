@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RunnerError, SYSTEM_VERSION, artifactsFor, availableVersions, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
-import { createFeatureContext, detectPlatform } from '@runner-features/installer'
+import { createFeatureContext, detectPlatform, type FeatureHttp } from '@runner-features/installer'
 import { discover, type RunEnv } from './run-env.js'
 
 /** Everything the config-driven commands share: config, lock, plugins and the requirement closure. */
@@ -29,6 +29,8 @@ export interface NetOptions {
   signal: AbortSignal
   refresh: boolean
   onRequest?: (url: string) => void
+  /** Told about every HTTP context created (the install pipeline commits or drops their index caches). */
+  onContext?: (http: FeatureHttp) => void
 }
 
 /** Loads config, lock and plugin metadata; loads plugin code for the closure (for option schemas). */
@@ -108,6 +110,7 @@ export function contextFor(project: ConfigProject, id: string, net: NetOptions):
       cacheDir: net.cacheDir, indexTtlMs: net.refresh ? 0 : 10 * 60_000, onRequest: net.onRequest,
     })
     byId.set(id, c)
+    net.onContext?.(c.http)
   }
   return c
 }
