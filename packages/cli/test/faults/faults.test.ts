@@ -13,6 +13,7 @@ import { leaseScenarios } from './scenarios/leases.js'
 import { lockScenarios } from './scenarios/locks.js'
 import { networkScenarios } from './scenarios/network.js'
 import { permissionScenarios } from './scenarios/permissions.js'
+import { pluginScenarios } from './scenarios/plugins.js'
 import { secretScenarios } from './scenarios/secrets.js'
 import { KNOWN_FAILING } from './known-failing.js'
 
@@ -25,7 +26,7 @@ import { KNOWN_FAILING } from './known-failing.js'
  */
 const SCENARIOS: Scenario[] = [
   ...networkScenarios, ...checksumScenarios, ...archiveScenarios, ...cacheScenarios, ...lockScenarios, ...leaseScenarios,
-  ...concurrencyScenarios, ...killScenarios, ...diskScenarios, ...permissionScenarios, ...secretScenarios,
+  ...concurrencyScenarios, ...killScenarios, ...diskScenarios, ...permissionScenarios, ...pluginScenarios, ...secretScenarios,
 ]
 
 const isRoot = process.getuid?.() === 0
