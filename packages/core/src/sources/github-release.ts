@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RunnerError } from '../errors.js'
+import { RunnerError, isRunnerError } from '../errors.js'
 import type { FeatureContext } from '../context.js'
 import type { Artifact, FeatureManifest, GithubReleaseSource } from '../feature.js'
 import type { RemoteVersion } from '../version-spec.js'
@@ -49,7 +49,9 @@ export async function githubReleaseVersions(source: GithubReleaseSource, ctx: Fe
   const seen = new Set<string>()
   const out: RemoteVersion[] = []
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const releases = await ctx.http.json(githubReleasesUrl(source.repo, page), releasesSchema)
+    const releases = await ctx.http.json(githubReleasesUrl(source.repo, page), releasesSchema).catch((err: unknown) => {
+      throw rateLimitHint(err)
+    })
     let added = 0
     for (const r of releases) {
       if (seen.has(r.tag_name)) continue
@@ -62,6 +64,21 @@ export async function githubReleaseVersions(source: GithubReleaseSource, ctx: Fe
     if (releases.length < PER_PAGE || added === 0) break
   }
   return out
+}
+
+/**
+ * GitHub answers 403 or 429 when the anonymous limit (60 requests an hour per IP, shared by every
+ * runner behind one NAT) is used up; say so, and what fixes it, instead of a bare "HTTP 403".
+ */
+function rateLimitHint(err: unknown): unknown {
+  const status = isRunnerError(err) ? (err.details as { status?: unknown } | undefined)?.status : undefined
+  if (!isRunnerError(err) || err.code !== 'DOWNLOAD_FAILED' || (status !== 403 && status !== 429)) return err
+  return new RunnerError('DOWNLOAD_FAILED', `${err.message} (GitHub's API refused the release listing; its anonymous rate limit is 60 requests an hour per IP)`, {
+    where: err.where,
+    hint: 'set GITHUB_TOKEN (sent only to the GitHub API), or serve the listing from a mirror: RUNNER_FEATURES_MIRROR_<ID> with <mirror>api/releases (docs/plugins.md, "Mirror layouts")',
+    cause: err,
+    details: err.details,
+  })
 }
 
 /** The asset for one platform, its checksum from the declared checksum asset(s). */

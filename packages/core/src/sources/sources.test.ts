@@ -5,6 +5,7 @@ import { featureFromPackage } from '../define.js'
 import { artifactsFor } from '../artifacts.js'
 import { rebaseUrl } from '../mirror.js'
 import { githubAuthHeaders } from './index.js'
+import { RunnerError } from '../errors.js'
 
 /** pnpm's pattern: the fake HTTP is a switch on the URL that throws on anything unexpected. */
 function fakeHttp(routes: (url: string) => string | undefined): FeatureContext & { requests: string[] } {
@@ -66,6 +67,14 @@ describe('github-release', () => {
     const staticMirror = fakeHttp((url) => (url.startsWith(API(1).slice(0, -1)) ? JSON.stringify(page1) : undefined))
     expect((await jq.listVersions(staticMirror)).length).toBe(100)
     expect(staticMirror.requests).toEqual([API(1), API(2)])
+  })
+
+  test.each([403, 429])('HTTP %i from the API (the anonymous rate limit) says to set GITHUB_TOKEN or use a mirror', async (status) => {
+    const ctx = fakeHttp(() => undefined)
+    ctx.http.json = async () => { throw new RunnerError('DOWNLOAD_FAILED', `HTTP ${status}`, { where: API(1), details: { status } }) }
+    await expect(jq.listVersions(ctx)).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED', where: API(1), hint: expect.stringContaining('GITHUB_TOKEN'), details: { status } })
+    ctx.http.json = async () => { throw new RunnerError('DOWNLOAD_FAILED', 'HTTP 404', { where: API(1), details: { status: 404 } }) }
+    await expect(jq.listVersions(ctx)).rejects.toMatchObject({ message: 'HTTP 404' })
   })
 
   test('a listing that is not a list of releases is refused (an error page never reads as "no releases")', async () => {
