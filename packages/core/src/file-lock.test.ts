@@ -82,6 +82,14 @@ test('a lock of a dead process on this host is taken over at once, whatever the 
   expect(await withFileLock(lock, async () => 'ran', { ttlMs: 3_600_000, timeoutMs: 0 })).toBe('ran')
 })
 
+test('a lock written before leases ({pid, host, since}) is a holder until its TTL, not garbage after the grace', async () => {
+  await writeFile(lock, JSON.stringify({ pid: 4242, host: 'pod-on-another-node', since: '2026-01-01T00:00:00.000Z' }))
+  await age(lock, 5_000)
+  expect(await lockState(lock, { graceMs: 1_000, ttlMs: 60_000 })).toBe('live')
+  expect(await lockState(lock, { graceMs: 1_000, ttlMs: 2_000 })).toBe('expired')
+  expect(await withFileLock(lock, async () => 'ran', { graceMs: 1_000, ttlMs: 2_000, timeoutMs: 0 })).toBe('ran')
+})
+
 test('a lease that was taken over is reported lost and its holder does not remove the new lock', async () => {
   const err = await withFileLock(lock, async (lease) => {
     await lease.assertHeld()

@@ -83,11 +83,18 @@ function ownNamespace(): string | undefined {
   return pidNamespace ?? undefined
 }
 
+/**
+ * The holder's record, or undefined when the file is empty or garbled. A record without a token
+ * (`{pid, host, since}`, written by versions before leases) is still a holder: judged by its pid on
+ * this host and by the TTL elsewhere, with an empty token (never equal to a lease of ours).
+ */
 function parseRecord(text: string): LeaseRecord | undefined {
   try {
     const r = JSON.parse(text) as LeaseRecord
     if (typeof r !== 'object' || r === null) return undefined
-    if (!Number.isInteger(r.pid) || typeof r.host !== 'string' || typeof r.token !== 'string' || !/^[a-z0-9]{8,64}$/i.test(r.token)) return undefined
+    if (!Number.isInteger(r.pid) || typeof r.host !== 'string') return undefined
+    if (r.token === undefined) return { ...r, token: '' }
+    if (typeof r.token !== 'string' || !/^[a-z0-9]{8,64}$/i.test(r.token)) return undefined
     return r
   } catch {
     return undefined
@@ -150,8 +157,9 @@ async function inspect(path: string, t: Timing, seen?: { last?: Observation }): 
     if (ageMs > t.graceMs || unchangedMs > t.graceMs) return { state: 'expired', generation, why: text.trim() ? 'unreadable' : 'empty' }
     return { state: 'live', ageMs }
   }
-  if (holderIsDead(owner)) return { state: 'expired', owner, generation: owner.token, why: `process ${owner.pid} is gone` }
-  if (ageMs > t.ttlMs || unchangedMs > t.ttlMs) return { state: 'expired', owner, generation: owner.token, why: `not refreshed for ${Math.round(Math.max(ageMs, unchangedMs) / 1000)} s` }
+  const generation = owner.token || `g${key}`
+  if (holderIsDead(owner)) return { state: 'expired', owner, generation, why: `process ${owner.pid} is gone` }
+  if (ageMs > t.ttlMs || unchangedMs > t.ttlMs) return { state: 'expired', owner, generation, why: `not refreshed for ${Math.round(Math.max(ageMs, unchangedMs) / 1000)} s` }
   return { state: 'live', owner, ageMs }
 }
 
