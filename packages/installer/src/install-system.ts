@@ -8,6 +8,7 @@ import {
 import { ensureGroupMember, packageManagerFor, systemDeps, whichOnPath, type PmDeps } from '@runner-features/package-managers'
 import type { InstallOutcome, InstallSettings, InstallTarget } from './install-feature.js'
 import { detectContainer, repositoryFor, runnerUser } from './system-setup.js'
+import { FeatureHttp } from './http.js'
 import { exportToJob } from './toolcache.js'
 
 /** Package managers can take minutes (a cold `apt-get update` plus downloads); smoke tests cannot. */
@@ -38,7 +39,12 @@ const managers = new WeakMap<PmDeps, Promise<PackageManager>>()
 export function defaultSystemInstallDeps(target: Pick<InstallTarget, 'platform' | 'ctx'>): SystemInstallDeps {
   const key = `${platformKey(target.platform)}:${target.platform.distro.id}`
   let pm = perRun.get(key)
-  if (!pm) perRun.set(key, (pm = systemDeps({ exec: systemExec, platform: target.platform, logger: target.ctx.logger })))
+  if (!pm) {
+    // Repository keys come through the same HTTP client as everything else (retries, proxies,
+    // redaction); URLs arrive already rebased onto a mirror, so this client rebases nothing.
+    const http = new FeatureHttp({ upstream: '', logger: target.ctx.logger, signal: target.ctx.signal })
+    perRun.set(key, (pm = systemDeps({ exec: systemExec, platform: target.platform, logger: target.ctx.logger, http })))
+  }
   const userExists = async (name: string) => (await pm.exec('id', ['-u', name])).exitCode === 0
   return { pm, exec: target.ctx.exec, which: (name) => whichOnPath(name), runnerUser: (env) => runnerUser(env, pm.uid, userExists), inContainer: (env) => detectContainer(env) }
 }
