@@ -8,12 +8,14 @@ import type { InstallReport } from './report.js'
  * The no-op re-install, answered from the state manifest alone: every request must be satisfied by
  * an installed version whose tool-cache marker exists and whose bin links already point at it, and
  * so must everything the requests pull in through `dependsOn` (read from package.json files, as
- * the full path's resolver does). No plugin code, no network. Returns undefined when anything needs real work (the full path
- * then takes over and decides).
+ * the full path's resolver does). No plugin code, no network. Returns undefined when anything
+ * needs real work (the full path then takes over and decides).
  */
 export async function tryNoopInstall(rt: RunEnv, specs: readonly string[], link: boolean): Promise<InstallReport | undefined> {
   if (specs.length === 0) return undefined
   const requests = specs.map((s) => parseFeatureRequest(s))
+  // Plugin manifests (for dependsOn) are read while the state and links are checked.
+  const manifests = discover(rt).then((d) => new Map(d.plugins.map((p) => [p.manifest.id, p])), () => undefined)
   const state = await readState(rt.stateFile)
   const arch = archFromNode(process.arch) ?? process.arch
   const results: InstallReport['results'] = []
@@ -22,23 +24,17 @@ export async function tryNoopInstall(rt: RunEnv, specs: readonly string[], link:
     if (!hit || !(await intact(hit, rt, link))) return undefined
     results.push({ id: req.id, spec: req.spec.raw, version: hit.version, status: 'already-installed', path: hit.path, sha256: hit.sha256, sourceUrl: hit.sourceUrl, links: hit.links })
   }
-  if (!(await dependenciesInstalled(rt, state, arch, requests.map((r) => r.id), link))) return undefined
+  const plugins = await manifests
+  if (!plugins || !(await dependenciesInstalled(rt, plugins, state, arch, requests.map((r) => r.id), link))) return undefined
   return { schemaVersion: 1, dryRun: false, results, requests: 0 }
 }
 
 /** Every `dependsOn` of `ids`, recursively, is satisfied by an intact install. */
-async function dependenciesInstalled(rt: RunEnv, state: InstalledState, arch: string, ids: readonly string[], link: boolean): Promise<boolean> {
-  const plugins = new Map<string, PluginRef>()
-  let loaded = false
+async function dependenciesInstalled(rt: RunEnv, plugins: ReadonlyMap<string, PluginRef>, state: InstalledState, arch: string, ids: readonly string[], link: boolean): Promise<boolean> {
   const seen = new Set(ids)
   const queue = [...ids]
   while (queue.length) {
-    const id = queue.shift()!
-    if (!loaded) {
-      for (const p of (await discover(rt)).plugins) plugins.set(p.manifest.id, p)
-      loaded = true
-    }
-    const ref = plugins.get(id)
+    const ref = plugins.get(queue.shift()!)
     if (!ref) return false
     for (const dep of ref.manifest.dependsOn ?? []) {
       if (seen.has(dep.id)) continue
