@@ -123,11 +123,13 @@ function start(box: Box, args: string[], opts: RunOptions): Started {
   }
 }
 
-/** The parent environment minus anything that would point the CLI at real locations. */
+/** The parent environment minus anything that would point the CLI at real locations or proxies. */
 function cleanEnv(): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined || k.startsWith('RUNNER_') || k.startsWith('GITHUB_') || k.startsWith('VITEST') || k === 'AGENT_TOOLSDIRECTORY' || k === 'NODE_OPTIONS') continue
+    // The machine's proxy settings would route the loopback mirror elsewhere; proxy scenarios set their own.
+    if (/^(https?|no|all)_proxy$/i.test(k)) continue
     out[k] = v
   }
   return out

@@ -40,6 +40,8 @@ export interface SeenRequest {
   attempt: number
   fault?: Fault['kind']
   range?: string
+  /** Asked in absolute form (`GET http://host/path`): the client used this server as its HTTP proxy. */
+  proxied: boolean
   at: number
 }
 
@@ -63,6 +65,8 @@ export interface FaultServer {
   overlay(suffix: string, body: Buffer | string): void
   /** Drops every fault and overlay: the mirror is healthy again. */
   heal(): void
+  /** Acts as an HTTP proxy too (absolute-form requests) and then requires these proxy credentials (else 407). */
+  requireProxyAuth(user: string, password: string): void
   /** Requests for paths ending with `suffix`. */
   count(suffix: string): number
   close(): Promise<void>
@@ -81,6 +85,7 @@ export async function startFaultServer(root: string, credentials: { user: string
   const requests: SeenRequest[] = []
   const bytesSent = new Map<string, number>()
   const sockets = new Set<Socket>()
+  let proxyAuth: string | undefined
   const expectedAuth = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`
 
   const count = (path: string, n: number) => bytesSent.set(path, (bytesSent.get(path) ?? 0) + n)
@@ -97,8 +102,13 @@ export async function startFaultServer(root: string, credentials: { user: string
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
     const attempt = requests.filter((r) => r.path === path).length + 1
     const rule = rules.find((r) => r.remaining > 0 && r.match(path))
-    const seen: SeenRequest = { path, attempt, range: req.headers.range, at: Date.now() }
+    const proxied = /^https?:\/\//i.test(req.url ?? '')
+    const seen: SeenRequest = { path, attempt, range: req.headers.range, proxied, at: Date.now() }
     requests.push(seen)
+    if (proxied && proxyAuth !== undefined && req.headers['proxy-authorization'] !== proxyAuth) {
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="fault-proxy"', 'content-length': 0 }).end()
+      return
+    }
     if (req.headers.authorization !== expectedAuth) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="fault-mirror"', 'content-length': 0 }).end()
       return
@@ -203,6 +213,7 @@ export async function startFaultServer(root: string, credentials: { user: string
       rules.splice(0)
       overlays.clear()
     },
+    requireProxyAuth: (user, password) => void (proxyAuth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`),
     count: (suffix) => requests.filter((r) => r.path.endsWith(suffix)).length,
     close: () =>
       new Promise<void>((ok) => {

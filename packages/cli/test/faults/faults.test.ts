@@ -14,6 +14,7 @@ import { lockScenarios } from './scenarios/locks.js'
 import { networkScenarios } from './scenarios/network.js'
 import { permissionScenarios } from './scenarios/permissions.js'
 import { pluginScenarios } from './scenarios/plugins.js'
+import { proxyScenarios } from './scenarios/proxy.js'
 import { secretScenarios } from './scenarios/secrets.js'
 import { KNOWN_FAILING } from './known-failing.js'
 
@@ -26,7 +27,7 @@ import { KNOWN_FAILING } from './known-failing.js'
  */
 const SCENARIOS: Scenario[] = [
   ...networkScenarios, ...checksumScenarios, ...archiveScenarios, ...cacheScenarios, ...lockScenarios, ...leaseScenarios,
-  ...concurrencyScenarios, ...killScenarios, ...diskScenarios, ...permissionScenarios, ...pluginScenarios, ...secretScenarios,
+  ...concurrencyScenarios, ...killScenarios, ...diskScenarios, ...permissionScenarios, ...pluginScenarios, ...proxyScenarios, ...secretScenarios,
 ]
 
 const isRoot = process.getuid?.() === 0
@@ -37,11 +38,14 @@ beforeAll(async () => {
   const mirror = await buildDemoMirror()
   // Every mirror URL carries these credentials; the password holds each character redaction gets wrong.
   const credentials = { user: 'fleet-bot', password: 'S3cr@t:/#%pw!' }
+  const proxyCredentials = { user: 'proxy-bot', password: 'Pr0xy@:/#%pass' }
+  const spellings = (c: { user: string; password: string }, tail: string) => [c.password, encodeURIComponent(c.password), tail, Buffer.from(`${c.user}:${c.password}`).toString('base64')]
   world = {
     mirrorRoot: mirror.root,
     nodeVersion: mirror.nodejs.versions[0]!,
     credentials,
-    secrets: [credentials.password, encodeURIComponent(credentials.password), 't:/#%pw', Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')],
+    proxyCredentials,
+    secrets: [...spellings(credentials, 't:/#%pw'), ...spellings(proxyCredentials, 'y@:/#%pass')],
   }
 })
 

@@ -9,6 +9,8 @@ export interface World {
   mirrorRoot: string
   nodeVersion: string
   credentials: { user: string; password: string }
+  /** Credentials of the HTTP proxy in the proxy scenarios. */
+  proxyCredentials: { user: string; password: string }
   /** Strings that must appear in no output and no file: the password in every spelling a leak could take. */
   secrets: string[]
 }
