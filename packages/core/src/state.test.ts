@@ -48,9 +48,10 @@ test('an empty state.json.lock (left by a full disk) does not block the next upd
   expect(await readdir(dir)).toEqual(['state.json'])
 })
 
-test('a temp file left by a writer killed before its rename is removed by the next update', async () => {
+test('a temp file left by a writer killed before its rename (and a takeover guard) is removed by the next update', async () => {
   const file = join(dir, 'state.json')
   await writeFile(`${file}.4242-abcdef.tmp`, '{"half":')
+  await writeFile(`${file}.lock.break`, '')
   await updateState(file, (s) => withRecord(s, rec('1.0.0')))
   expect(await readdir(dir)).toEqual(['state.json'])
 })

@@ -125,11 +125,15 @@ export async function updateState(file: string, change: (state: InstalledState) 
   }, { timeoutMs: 60_000, what: 'the installed-state manifest', kind: 'state dir', ...lock })
 }
 
-/** `state.json.<pid>-<rand>.tmp` files of writers killed between write and rename. */
+/**
+ * `state.json.<pid>-<rand>.tmp` files of writers killed between write and rename, and a takeover
+ * guard (`state.json.lock.break`) of a process killed mid-takeover; both are stale while we hold the lock.
+ */
 async function removeStaleTemps(file: string): Promise<void> {
   const prefix = `${basename(file)}.`
   const names = await readdir(dirname(file)).catch(() => [] as string[])
-  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => rm(join(dirname(file), n), { force: true })))
+  const stale = names.filter((n) => (n.startsWith(prefix) && n.endsWith('.tmp')) || n === `${basename(file)}.lock.break`)
+  await Promise.all(stale.map((n) => rm(join(dirname(file), n), { force: true })))
 }
 
 /** Makes the rename itself durable; best effort (some file systems refuse fsync on a directory). */
