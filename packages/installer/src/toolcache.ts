@@ -18,8 +18,18 @@ export interface ToolCacheEntry {
   lock: string
 }
 
+/**
+ * The version directory's name. A version with build metadata (Temurin's `17.0.15+6`) is written
+ * as actions/setup-java writes it, `+` → `-` (`17.0.15-6`): setup-java reads it back that way, and
+ * Kotlin and some Maven plugins break on a `+` in `JAVA_HOME`. No other setup-* action's versions
+ * carry build metadata.
+ */
+export function toolCacheVersionDir(version: string): string {
+  return version.replace('+', '-')
+}
+
 export function toolCacheEntry(root: string, tool: string, version: string, arch: string): ToolCacheEntry {
-  const versionDir = join(root, tool, version)
+  const versionDir = join(root, tool, toolCacheVersionDir(version))
   return { versionDir, installDir: join(versionDir, arch), marker: join(versionDir, `${arch}.complete`), lock: join(versionDir, `${arch}.lock`) }
 }
 
