@@ -1,4 +1,4 @@
-import { lstat, readFile, readdir } from 'node:fs/promises'
+import { lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
@@ -92,6 +92,20 @@ describe.skipIf(!hasApt)('runner features install java', () => {
     expect(again.exitCode, again.all).toBe(0)
     expect(again.stdout).toContain('already installed')
     expect(server.requests).toEqual([])
+  }, 300_000)
+
+  test('team config option set-default: false keeps JAVA_HOME alone; JAVA_HOME_17_X64 is still exported, and the lock pins the asset', async () => {
+    const b = await box()
+    await mkdir(join(b.dir, 'repo', '.github'), { recursive: true })
+    await writeFile(join(b.dir, 'repo', '.github', 'runner-config.yml'), 'features:\n  - { id: java, version: "17", options: { set-default: false } }\n')
+    const githubEnv = join(b.dir, 'github_env')
+    const res = await b.runner(['features', 'install'], { cwd: join(b.dir, 'repo'), env: { GITHUB_ENV: githubEnv } })
+    expect(res.exitCode, res.all).toBe(0)
+    const dir = join(b.toolCache, 'Java_Temurin-Hotspot_jdk', mirror.toolCacheDir, 'x64')
+    expect(await readFile(githubEnv, 'utf8')).toBe(`JAVA_HOME_17_X64=${dir}\n`)
+    const lock = await readFile(join(b.dir, 'repo', '.github', 'runner-features.lock'), 'utf8')
+    expect(lock).toContain(mirror.version)
+    expect(lock).toContain(`https://api.adoptium.net/v3/binary/version/${encodeURIComponent(mirror.releaseName)}/linux/x64/jdk/hotspot/normal/eclipse`)
   }, 300_000)
 
   test('a tampered archive fails CHECKSUM_MISMATCH and leaves nothing behind', async () => {
