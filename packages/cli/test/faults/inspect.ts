@@ -67,7 +67,7 @@ async function stateRecords(box: Box): Promise<StateRecord[]> {
 }
 
 /** Names a failed or killed install may leave behind (the product must remove or sweep them). */
-const TEMP_NAME = /(^\.staging|\.tmp$|\.tmp-|\.lock$|\.partial$|\.part$|\.runner-features-\d+$|^\.incomplete)/
+const TEMP_NAME = /(^\.staging|\.tmp$|\.tmp-|\.lock$|\.break$|\.partial$|\.part$|\.runner-features-\d+$|^\.incomplete)/
 
 /**
  * What an install left that it should not have: staging dirs, lock files, temp files, partial

@@ -28,8 +28,8 @@ export interface Ctx {
   expectSuccess(label: string, run: Run): Promise<void>
   /** Records a failed scenario-specific check. */
   problem(message: string): void
-  /** Records leftovers found now (after a step that must not leave any). */
-  checkLeftovers(label: string): Promise<void>
+  /** Records leftovers found now (after a step that must not leave any); `layout` checks another tool cache / bin dir in the box. */
+  checkLeftovers(label: string, layout?: Pick<Box, 'toolCache' | 'binDir' | 'stateDir'>): Promise<void>
 }
 
 /** One injected fault (or a few of one kind) and what must follow from it. */
@@ -100,8 +100,8 @@ export async function runScenario(world: World, scenario: Scenario): Promise<Sce
       await judge(label, run, [...o.problems, ...(o.kind !== 'success' ? [`expected success, got ${o.code ?? o.kind}`] : []), ...missing])
     },
     problem: (message) => void problems.push(message),
-    checkLeftovers: async (label) => {
-      for (const l of await leftovers(box)) found.push(`${label}: ${l}`)
+    checkLeftovers: async (label, layout) => {
+      for (const l of await leftovers({ ...box, ...layout })) found.push(`${label}: ${l}`)
     },
   }
   try {
