@@ -114,6 +114,13 @@ test('an artifact that cannot be planned (no checksum) fails before any install'
   expect(h.started).toEqual([])
 })
 
+test("a plugin's bug while planning is INTERNAL_ERROR naming the feature, and nothing installs", async () => {
+  const h = harness([{ id: 'good', versions: ['1.0.0'] }, { id: 'buggy', versions: ['1.0.0'], artifactError: new TypeError("Cannot read properties of undefined (reading 'sha256')") }])
+  const err = await install(rt, options(['good', 'buggy']), h.deps).catch((e: unknown) => e)
+  expect(err).toMatchObject({ code: 'INTERNAL_ERROR', where: 'buggy@latest', message: "unexpected error: TypeError: Cannot read properties of undefined (reading 'sha256')" })
+  expect(h.started).toEqual([])
+})
+
 test('a failed dependency blocks its dependants, which are not attempted', async () => {
   const h = harness([
     { id: 'app', versions: ['1.0.0'], dependsOn: [{ id: 'lib', version: '1' }] },

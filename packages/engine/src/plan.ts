@@ -11,6 +11,7 @@ import { lockedArtifacts, writeLockfile, type LockPlatform, type Lockfile } from
 import { createFeatureContext, isComplete, toolCacheEntry, type FeatureHttp, type ToolCacheEntry } from '@runner-features/installer'
 import type { EngineDeps } from './deps.js'
 import type { PinnedArtifact } from './drift.js'
+import { normaliseError } from './normalise.js'
 import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './project.js'
 import type { RunEnv } from './run-env.js'
 import type { Schedulable } from './schedule.js'
@@ -126,7 +127,7 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
     const feature = features.get(id)!
     const installed = o.refresh ? undefined : newestInstalledForAll(state.installs, id, platform.arch, reqs)
     if (installed && (await isComplete(toolCacheEntry(rt.toolCacheRoot, feature.toolName, installed, platform.arch)))) versions.set(id, [{ version: installed }])
-    else versions.set(id, await availableVersions(feature, reqs.map((r) => r.spec), byFeature.get(id)!.ctx))
+    else versions.set(id, await availableVersions(feature, reqs.map((r) => r.spec), byFeature.get(id)!.ctx).catch(blame(`${id} (listing versions)`)))
   }))
   const resolution = resolveDependencies({ requests, declarations, versions })
   // Within a dependency level, arguments keep the order they were given in.
@@ -137,7 +138,8 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
   const planned = await Promise.all(order.map(async (id) => {
     const f = byId.get(id)!
     const { ctx, http } = byFeature.get(id)!
-    return planFeature(rt, platform, { ...f, spec: f.requirements[0]!.spec.raw, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http })
+    const spec = f.requirements[0]!.spec.raw
+    return planFeature(rt, platform, { ...f, spec, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http }).catch(blame(`${id}@${spec}`))
   }))
   for (const w of resolution.warnings) o.logger.warn(w)
   return { platform, features: planned, groups: resolution.groups, warnings: resolution.warnings, cacheDir: rt.cacheDir, counter, dispose: async () => {} }
@@ -225,6 +227,13 @@ async function planFeature(rt: RunEnv, platform: Platform, f: Resolved, pinned?:
   if (pinned) return { ...base, system: false, entry, complete, ...pinned }
   // Asked here, before anything is installed: a missing checksum or platform fails the whole plan.
   return { ...base, system: false, entry, complete, artifacts: await artifactsFor(f.feature, f.version, platform, f.ctx) }
+}
+
+/** Says which feature an uncoded error (a plugin's bug) came from; coded errors pass unchanged. */
+function blame(where: string): (err: unknown) => never {
+  return (err) => {
+    throw normaliseError(err, where)
+  }
 }
 
 /** What the resolver needs to know about every discovered plugin (options schemas are added once loaded). */
