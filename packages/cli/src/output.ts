@@ -50,9 +50,12 @@ export function printError(err: unknown, json: boolean): number {
   return 1
 }
 
-/** oclif's parse and usage errors carry an `oclif` exit descriptor. */
-function isUsageError(err: unknown): err is Error & { oclif: object } {
-  return err instanceof Error && typeof (err as { oclif?: unknown }).oclif === 'object'
+/**
+ * oclif's parse and usage errors (unknown flag, missing argument, unknown command) exit 2; its
+ * other errors (a command module that fails to load: exit 1) are not the user's doing.
+ */
+function isUsageError(err: unknown): err is Error & { oclif: { exit: number } } {
+  return err instanceof Error && (err as { oclif?: { exit?: unknown } }).oclif?.exit === 2
 }
 
 export function printJson(value: unknown): void {
