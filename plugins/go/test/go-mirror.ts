@@ -9,13 +9,13 @@ import { sha256File } from '../../../packages/fixture-mirror/src/checksums.js'
 const run = promisify(execFile)
 
 /** Bump when the output of this builder changes, so cached mirrors are rebuilt. */
-const BUILDER = 'go-mirror/1'
+const BUILDER = 'go-mirror/2'
 /** The Go Debian bookworm ships (`golang-1.19-go`); its binaries are what the mirror serves. */
 const DEBIAN_PACKAGE = 'golang-1.19-go'
 const REAL_LIST = new URL('../fixtures/go-dl.json', import.meta.url)
 
 export interface GoMirror {
-  /** Directory to serve: the go.dev host layout (`dl/go<V>.linux-amd64.tar.gz`). */
+  /** Directory to serve: the go.dev host layout (`dl/go<V>.linux-amd64.tar.gz`, and the list as `dl/index.html` for static servers). */
   root: string
   /** The mirror base a feature's mirror setting takes: `<server>dl/`. */
   basePath: string
@@ -59,7 +59,10 @@ export async function buildGoMirror(): Promise<GoMirror> {
       files: [{ filename: asset, os: 'linux', arch: 'amd64', version: `go${version}`, sha256: await sha256File(file), size: (await stat(file)).size, kind: 'archive' }],
     }
     const real = JSON.parse(readFileSync(REAL_LIST, 'utf8')) as unknown[]
-    await writeFile(join(tmp, 'listing.json'), `${JSON.stringify([entry, ...real], null, 1)}\n`)
+    const listing = `${JSON.stringify([entry, ...real], null, 1)}\n`
+    await writeFile(join(tmp, 'listing.json'), listing)
+    // What a static server (nginx, `python3 -m http.server`) answers `/dl/?mode=json&include=all` with.
+    await writeFile(join(dl, 'index.html'), listing)
   })
   return { root, basePath: 'dl/', listing: await readFile(join(root, 'listing.json')), version, asset }
 }

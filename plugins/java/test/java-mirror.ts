@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { copyFile, lstat, mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, link, lstat, mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { buildOnce, cacheKey, cacheRoot } from '../../../packages/fixture-mirror/src/cache.js'
@@ -9,13 +9,16 @@ import { sha256File } from '../../../packages/fixture-mirror/src/checksums.js'
 const run = promisify(execFile)
 
 /** Bump when the output of this builder changes, so cached mirrors are rebuilt. */
-const BUILDER = 'java-mirror/1'
+const BUILDER = 'java-mirror/2'
 /** Debian bookworm's OpenJDK 17: the JDK tools and the runtime they need. */
 const DEBIAN_PACKAGES = ['openjdk-17-jdk-headless', 'openjdk-17-jre-headless']
 const FIXTURES = new URL('../fixtures/', import.meta.url)
 
 export interface JavaMirror {
-  /** Directory to serve: api.adoptium.net's layout plus the GitHub asset the binary endpoint redirects to. */
+  /**
+   * Directory to serve: api.adoptium.net's layout (the tarball also at the binary endpoint's path,
+   * for static servers) plus the GitHub asset the binary endpoint redirects to.
+   */
   root: string
   /** Paths the server must redirect, as `/v3/binary/…` redirects to the release asset. */
   redirects: Record<string, string>
@@ -66,11 +69,14 @@ export async function buildJavaMirror(): Promise<JavaMirror> {
     await mkdir(dirname(asset), { recursive: true })
     await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=2026-04-21 00:00Z', '-czf', asset, '-C', work, top])
     await rm(work, { recursive: true, force: true })
-    const link = `https://github.com/adoptium/temurin17-binaries/releases/download/${encodeURIComponent(releaseName)}/${assetName}`
+    // The same bytes at the binary endpoint's path, for static servers that cannot redirect.
+    await mkdir(dirname(join(tmp, paths.binary)), { recursive: true })
+    await link(asset, join(tmp, paths.binary))
+    const githubUrl = `https://github.com/adoptium/temurin17-binaries/releases/download/${encodeURIComponent(releaseName)}/${assetName}`
     const entry = {
       binaries: [{
         architecture: 'x64', heap_size: 'normal', image_type: 'jdk', jvm_impl: 'hotspot', os: 'linux', project: 'jdk',
-        package: { checksum: await sha256File(asset), checksum_link: `${link}.sha256.txt`, link, name: assetName, signature_link: `${link}.sig`, size: (await stat(asset)).size },
+        package: { checksum: await sha256File(asset), checksum_link: `${githubUrl}.sha256.txt`, link: githubUrl, name: assetName, signature_link: `${githubUrl}.sig`, size: (await stat(asset)).size },
       }],
       release_name: releaseName,
       release_type: 'ga',
@@ -127,12 +133,12 @@ async function buildTree(debs: string, work: string, top: string): Promise<strin
 async function resolveLinks(jdk: string, unpacked: string): Promise<void> {
   for (const entry of await readdir(jdk, { recursive: true, withFileTypes: true })) {
     if (!entry.isSymbolicLink()) continue
-    const link = join(entry.parentPath, entry.name)
-    const target = await readlink(link)
-    const inside = resolve(dirname(link), target)
+    const path = join(entry.parentPath, entry.name)
+    const target = await readlink(path)
+    const inside = resolve(dirname(path), target)
     if (!isAbsolute(target) && inside.startsWith(jdk + sep) && existsSync(inside)) continue
     const shipped = isAbsolute(target) ? join(unpacked, target) : inside.replace(jdk, join(unpacked, 'usr', 'lib', 'jvm', 'java-17-openjdk-amd64'))
-    await rm(link)
-    if (existsSync(shipped) && (await lstat(shipped)).isFile()) await writeFile(link, await readFile(shipped))
+    await rm(path)
+    if (existsSync(shipped) && (await lstat(shipped)).isFile()) await writeFile(path, await readFile(shipped))
   }
 }
