@@ -89,7 +89,8 @@ mount --bind "$secrets" "$m${GUEST_SECRETS}"
 if [ -n "$tc" ]; then mount --bind "$tc" "$m${GUEST_TOOLCACHE}"; mount -o remount,bind,ro "$m${GUEST_TOOLCACHE}"; fi
 while [ "$nvol" -gt 0 ]; do mkdir -p "$m$2"; mount --bind "$1" "$m$2"; shift 2; nvol=$((nvol - 1)); done
 hostname "$name"
-exec env -i HOSTNAME="$name" HOME=/root "$@" chroot "$m" ${GUEST_INIT}`
+chroot=$(command -v chroot) # env -i clears PATH
+exec env -i HOSTNAME="$name" HOME=/root "$@" "$chroot" "$m" ${GUEST_INIT}`
   return {
     name: 'namespace',
     /** @param {VmSpec} vm @param {(kill: () => void) => void} [onStart] */

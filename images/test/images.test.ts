@@ -2,11 +2,13 @@
 // images/base and images/server-run, containers run against the repo's fixture mirror and a
 // stand-in Actions runner. Skipped (with the reason printed) where root, dockerd or debootstrap are
 // unavailable; everything started here is stopped in afterAll.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { debootstrapTarball, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
+import { startFakeGithub } from './helpers/fake-github.js'
 
 const blocked = imageTestsBlocked()
 if (blocked) console.warn(`[images] skipping image build/run tests: ${blocked}`)
@@ -15,6 +17,7 @@ const BASE_OS = 'runner-features-test/debian:bookworm'
 const BASE = 'runner-features-test/base:test'
 const BASE_BAKED = 'runner-features-test/base:baked'
 const SERVER_RUN = 'runner-features-test/server-run:test'
+const MICROVM = 'runner-features-test/microvm:test'
 const TOKEN = 'AAAARegTokenSECRET-0f1e2d3c4b5a'
 const JIT = 'eyJKSVQiOiJTRUNSRVQtY29uZmlnLTlhOGI3YyJ9'
 
@@ -199,6 +202,104 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', BASE_BAKED]).stdout
     expect(history.split('\n').filter((l) => l.includes('runner features install')).length).toBe(1)
   }, 300_000)
+
+  describe('microVM flavour, booted in a fresh PID/mount namespace (the VM stand-in; no KVM here)', () => {
+    let rootfs: string
+
+    it('builds images/microvm FROM the base and unpacks it as a VM root filesystem', async () => {
+      const res = await timed('build microvm', () => daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, 'images', 'microvm', 'Dockerfile'),
+        '--build-arg', `BASE_IMAGE=${BASE}`, '-t', MICROVM, context]))
+      expect(res.status, res.stderr.slice(-3000)).toBe(0)
+      expect(JSON.parse(daemon.docker(['image', 'inspect', MICROVM]).stdout)[0].Config.Entrypoint).toEqual(['/usr/local/bin/runner-vm-init'])
+      rootfs = join(work, 'microvm-rootfs')
+      mkdirSync(rootfs)
+      const id = daemon.docker(['create', MICROVM]).stdout.trim()
+      const unpacked = await timed('export microvm rootfs', () => runAsync('bash', ['-c', 'set -o pipefail; docker export "$1" | tar -x -C "$2"', 'bash', id, rootfs],
+        { env: { ...process.env, DOCKER_HOST: daemon.host } }))
+      daemon.docker(['rm', id])
+      expect(unpacked.status, unpacked.stderr).toBe(0)
+    }, 300_000)
+
+    it('two jobs, two fresh VMs: PID 1 init, features installed, JIT config only; the App key, token and JIT never in env, argv or files', async () => {
+      const github = await startFakeGithub('acme')
+      const keyFile = join(mkdtempSync(join(work, 'key-')), 'app.pem')
+      writeFileSync(keyFile, github.privateKey, { mode: 0o600 })
+      const toolcache = mkdtempSync(join(work, 'shared-toolcache-'))
+      mkdirSync(join(toolcache, 'fake', '1.0.0', 'x64'), { recursive: true })
+      writeFileSync(join(toolcache, 'fake', '1.0.0', 'x64.complete'), '')
+      chmodSync(toolcache, 0o755)
+      const log = mkdtempSync(join(work, 'vm-log-'))
+      chmodSync(log, 0o777)
+      const vmWork = join(work, 'vm-work')
+      const args = [join(repo, 'deploy', 'microvm', 'orchestrator.mjs'), '--url', 'https://github.com/acme', '--api-url', github.url,
+        '--launcher', 'namespace', '--rootfs', rootfs, '--jobs', '2', '--toolcache', toolcache, '--volume', `${log}:/log`, '--work-dir', vmWork,
+        '--env', 'RUNNER_FEATURES=nodejs@20', '--env', `RUNNER_FEATURES_MIRROR_NODEJS=${mirror.nodejs}`,
+        '--env', 'RUNNER_STANDIN_LOG_DIR=/log', '--env', 'RUNNER_STANDIN_LOG_PER_HOST=1', '--env', 'RUNNER_STANDIN_HOLD_FILE=/log/go']
+      const child = spawn(process.execPath, args, {
+        env: { PATH: process.env.PATH, GITHUB_APP_ID: github.appId, GITHUB_APP_INSTALLATION_ID: github.installationId, GITHUB_APP_PRIVATE_KEY_FILE: keyFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+      const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? 1)))
+      try {
+        // While the first VM's job runs (held by the stand-in): look everywhere the VM can reach.
+        const holding = await timed('microvm first job', async () => {
+          for (let i = 0; i < 1200; i++) {
+            const dir = readdirSync(log).find((d) => existsSync(join(log, d, 'job.holding')))
+            if (dir) return dir
+            if (child.exitCode !== null) break
+            await new Promise((r) => setTimeout(r, 100))
+          }
+          throw new Error(`no VM reached its job:\n${out.slice(-3000)}`)
+        })
+        const keyBody = github.privateKey.split('\n')[1]!
+        const secrets = () => [keyBody, ...github.tokens, ...github.jit.values()]
+        expect(github.tokens).toHaveLength(1)
+        const cmdlines = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8') } catch { return '' } }).join('\n')
+        for (const s of secrets()) expect(cmdlines.includes(s), 'a secret on a host command line').toBe(false)
+        const seen: string[] = []
+        const scan = (dir: string) => {
+          for (const name of readdirSync(dir)) {
+            const f = join(dir, name)
+            const st = statSync(f, { throwIfNoEntry: false })
+            if (!st) continue
+            if (st.isDirectory()) scan(f)
+            else if (st.isFile() && st.size < 4 << 20 && name !== 'run.jitconfig') { // run.jitconfig: the stand-in runner's record of what it was given
+              seen.push(f)
+              const text = readFileSync(f, 'latin1')
+              for (const s of secrets()) expect(text.includes(s), `${f} holds a secret`).toBe(false)
+            }
+          }
+        }
+        for (const d of [vmWork, toolcache, log]) scan(d) // the VM's writable layer, its secrets share and every other share
+        expect(seen.some((f) => f.includes(`${holding}-`) && f.includes('/ns/upper/'))).toBe(true) // the scan did reach the VM's own files
+        expect(readdirSync(join(vmWork, readdirSync(vmWork).find((d) => d.startsWith(`${holding}-`))!, 'secrets'))).toEqual([]) // the JIT file was read and deleted
+        writeFileSync(join(log, 'go'), '')
+        expect(await exited, out.slice(-3000)).toBe(0)
+      } finally {
+        if (child.exitCode === null) child.kill()
+        await github.close()
+      }
+      expect(out).toContain('runner-vm: ran 2 VM(s)')
+      const vms = [...github.jit.keys()]
+      expect(vms).toHaveLength(2)
+      for (const vm of vms) {
+        const rec = (f: string) => readFileSync(join(log, vm, f), 'utf8')
+        expect(out).toContain(`[${vm}] runner-vm-init: PID 1 on x86_64`)
+        expect(rec('run.jitconfig')).toBe(github.jit.get(vm)) // this VM's own single-use registration reached the runner
+        expect(rec('job.cmdlines').split('\n')[0]).toContain('/usr/local/bin/runner-vm-init') // PID 1 of the VM
+        for (const f of ['job.env', 'job.cmdlines', 'run.env']) for (const s of [github.privateKey.split('\n')[1]!, ...github.tokens, ...github.jit.values()]) expect(rec(f).includes(s), `${vm}/${f}`).toBe(false)
+        expect(rec('job.env')).not.toContain('GITHUB_APP')
+        expect(rec('job.toolcache').split('\n')).toEqual(expect.arrayContaining(['fake', 'node'])) // the shared cache plus this VM's own install
+      }
+      expect(readdirSync(toolcache)).toEqual(['fake']) // nothing a VM installed reached the shared directory
+      expect(readdirSync(vmWork)).toEqual([]) // both VMs discarded
+      expect(github.calls.filter((c) => c.path.endsWith('/generate-jitconfig'))).toHaveLength(2)
+      expect(github.calls.filter((c) => c.method === 'DELETE')).toHaveLength(2)
+    }, 300_000)
+  })
 
   describe('server-run', () => {
     it('builds images/server-run FROM the base (python, common tools and powershell through features, one layer)', async () => {
