@@ -60,6 +60,7 @@ export default defineFeature(pkg, {
    */
   env(installDir, version, opts) {
     const [major, minor] = version.split('.')
+    // The install dir is `<root>/go/<version>/<arch>`: its last segment is the tool-cache arch.
     const arch = installDir.split('/').at(-1)!.toUpperCase()
     return { GOTOOLCHAIN: typeof opts.toolchain === 'string' ? opts.toolchain : 'local', [`GOROOT_${major}_${minor}_${arch}`]: installDir }
   },

@@ -38,6 +38,7 @@ export default defineFeature(pkg, {
   /** What setup-java exports: `JAVA_HOME_<major>_<ARCH>` always, `JAVA_HOME` unless `set-default: false`. */
   env(installDir, version, opts) {
     const major = version.split('.')[0]!
+    // The install dir is `<root>/Java_Temurin-Hotspot_jdk/<version>/<arch>`: its last segment is the tool-cache arch.
     const arch = installDir.split('/').at(-1)!.toUpperCase()
     return { ...(opts['set-default'] === false ? {} : { JAVA_HOME: installDir }), [`JAVA_HOME_${major}_${arch}`]: installDir }
   },
