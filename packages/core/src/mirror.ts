@@ -52,6 +52,11 @@ export function rebaseUrl(url: string, upstream: string, mirror: string | undefi
   if (url.startsWith(upstream)) return mirror + url.slice(upstream.length)
   const api = githubApiPrefix(upstream)
   if (api && url.startsWith(api)) return `${mirror}api/${url.slice(api.length)}`
+  // A feature downloading from its own host but listing versions from a GitHub repository's
+  // releases (helm: get.helm.sh, helm/helm): the mirror serves that listing under
+  // `api/repos/<owner>/<name>/`. Only for a non-GitHub upstream: a GitHub repository upstream
+  // covers its own repository alone (another repository's listing is still MIRROR_ESCAPE).
+  if (!api && GITHUB_API_REPO.test(url)) return `${mirror}api/${url.slice('https://api.github.com/'.length)}`
   if (url.startsWith(mirror)) return url
   throw new RunnerError('MIRROR_ESCAPE', `${redactUrl(url)} is outside the upstream ${upstream}, so the mirror cannot serve it`, {
     where: redactUrl(url),
@@ -66,6 +71,9 @@ export function rebaseUrl(url: string, upstream: string, mirror: string | undefi
 export function canonicalUrl(url: string, upstream: string, mirror: string | undefined): string {
   return mirror && url.startsWith(mirror) ? upstream + url.slice(mirror.length) : url
 }
+
+/** `https://api.github.com/repos/<owner>/<name>/…`: one repository's REST API. */
+const GITHUB_API_REPO = /^https:\/\/api\.github\.com\/repos\/[\w.-]+\/[\w.-]+\//
 
 /**
  * A GitHub repository upstream (`https://github.com/<owner>/<name>/`) also covers that repository's
