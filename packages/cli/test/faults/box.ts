@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { execa, type ResultPromise } from 'execa'
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -86,8 +87,16 @@ export async function makeBox(env: Record<string, string> = {}): Promise<Box> {
  */
 const CLI = process.env.FAULTS_RUNNER_BIN || RUNNER_BIN
 
+/** True when `cmd` runs here (strace and setpriv are the suite's only tools beyond Node). */
+function available(cmd: string): boolean {
+  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).error === undefined
+}
+
 function start(box: Box, args: string[], opts: RunOptions): Started {
   let argv = [process.execPath, CLI, ...args]
+  for (const [wanted, cmd, pkg] of [[opts.delayRenames, 'strace', 'strace'], [opts.asNobody, 'setpriv', 'util-linux']] as const) {
+    if (wanted && !available(cmd)) throw new Error(`this scenario needs ${cmd} (apt-get install ${pkg})`)
+  }
   if (opts.delayRenames) {
     const calls = 'rename,renameat,renameat2'
     argv = ['strace', '-f', '-qq', '-o', '/dev/null', '-e', `trace=${calls}`, '-e', `inject=${calls}:delay_${opts.delayRenames.when}=${opts.delayRenames.ms * 1000}`, ...argv]

@@ -57,15 +57,13 @@ export const killScenarios: Scenario[] = [
       const flag = join(t.box.dir, 'slow-smoke')
       const started = join(t.box.dir, 'smoke-started')
       const archive = await zip([terraformEntry(TF, `if [ -e '${flag}' ]; then : > '${started}'; sleep 60; fi`)])
-      t.server.overlay(TF_ZIP, archive)
-      t.server.overlay(TF_SUMS, shasums({ [TF_ZIP]: archive }))
+      const serve = () => {
+        t.server.overlay(TF_ZIP, archive)
+        t.server.overlay(TF_SUMS, shasums({ [TF_ZIP]: archive }))
+      }
+      serve()
       await writeFile(flag, '')
-      const run = t.box.start(['features', 'install', tf])
-      const hit = await waitFor(() => existsSync(started), 60_000)
-      const killed = await run.kill9()
-      if (!hit || killed.signal !== 'SIGKILL') t.problem(`the smoke test never started before the run ended (exit ${killed.exitCode}): ${killed.stderr.trim().slice(-300)}`)
-      await rm(flag)
-      await t.expectSuccess('re-run after kill -9 during the smoke test', await t.install([tf]))
+      await killAt(t, { spec: tf, phase: 'running the smoke test', reached: () => existsSync(started), heal: async () => (serve(), await rm(flag)) })
     },
   },
   {
