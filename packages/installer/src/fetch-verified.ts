@@ -119,7 +119,8 @@ export async function fetchOne(artifact: Artifact, options: FetchOptions, { skip
   try {
     const opened = await options.http.open(artifact.url)
     const total = opened.size ?? artifact.size
-    const stats = await verifyAndExtract(artifact, options, expected, { body: opened.body, from: opened.fetchedFrom, total, contentLength: opened.size, storeTo: tmp, file: tmp })
+    // contentLength is read once the body ended: the HTTP layer corrects a too-long first Content-Length.
+    const stats = await verifyAndExtract(artifact, options, expected, { body: opened.body, from: opened.fetchedFrom, total, get contentLength() { return opened.size }, storeTo: tmp, file: tmp })
     // Only now, hashed and extracted, does the file enter the cache (atomically: a rename).
     await rename(tmp, final).catch((err: unknown) => {
       throw fsError(err, { action: 'moving the verified download into the cache', path: final, kind: 'download cache' })
