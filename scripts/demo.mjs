@@ -1,6 +1,7 @@
 // `npm run demo`: after bootstrap (Node 24, pnpm, install, build), start a local mirror in the real
-// upstream layouts (nodejs.org/dist and releases.hashicorp.com, built from real Node binaries from
-// the npm registry), then run the real CLI against it into ./demo and show the result.
+// upstream layouts (each demo feature's plugins/<id>/fixtures/mirror.ts: nodejs.org/dist from real
+// Node binaries of the npm registry, releases.hashicorp.com, …), then run the real CLI against it
+// into ./demo and show the result.
 import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,7 +17,7 @@ mkdirSync(demo, { recursive: true })
 console.log('• building the demo mirror (first run downloads a real Node 20 from the npm registry)…')
 const mirror = await buildDemoMirror()
 const server = await startMirrorServer(mirror.root)
-console.log(`• mirror serving ${server.url} (nodejs/ = nodejs.org/dist layout, hashicorp/ = releases.hashicorp.com layout)\n`)
+console.log(`• mirror serving ${server.url} (<id>/ = plugins/<id>/fixtures/mirror.ts for ${Object.keys(mirror.mirrors).join(', ')})\n`)
 
 const env = {
   ...process.env,
@@ -24,7 +25,7 @@ const env = {
   RUNNER_FEATURES_BIN_DIR: join(demo, 'bin'),
   RUNNER_FEATURES_CACHE_DIR: join(demo, 'cache'),
   RUNNER_FEATURES_MIRROR_NODEJS: `${server.url}nodejs/`,
-  RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/`,
+  RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}terraform/`,
 }
 
 let failed = false

@@ -15,9 +15,10 @@ afterAll(async () => {
 })
 
 describe('serveDemo', () => {
-  it('serves nodejs.org/dist under nodejs/, releases.hashicorp.com under hashicorp/, PowerShell\'s GitHub releases under powershell/', async () => {
-    expect(urls).toEqual({ url: server.url, nodejs: `${server.url}nodejs/`, hashicorp: `${server.url}hashicorp/`, powershell: `${server.url}powershell/` })
-    expect((await fetch(`${urls.powershell}releases.atom`)).status).toBe(200)
+  it('serves each demo feature\'s plugin fixture under <id>/ (hashicorp/ kept as the terraform alias)', async () => {
+    expect(urls).toEqual({ url: server.url, nodejs: `${server.url}nodejs/`, terraform: `${server.url}terraform/`, powershell: `${server.url}powershell/`, hashicorp: `${server.url}hashicorp/` })
+    expect((await fetch(`${urls.powershell}api/releases`)).status).toBe(200)
+    expect(await (await fetch(`${urls.terraform}terraform/index.json`)).text()).toBe(await (await fetch(`${urls.hashicorp}terraform/index.json`)).text())
     expect((await fetch(`${urls.powershell}releases/download/v7.5.2/hashes.sha256`)).status).toBe(200)
   })
 

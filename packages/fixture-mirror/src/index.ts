@@ -1,12 +1,11 @@
-// Test support: local HTTP mirrors in the real upstream layouts (nodejs.org/dist, releases.hashicorp.com).
-export { cacheRoot, fixturePath } from './cache.js'
-export { sha256File } from './checksums.js'
+// Test support: the generic parts of local HTTP mirrors. Each upstream layout lives in its plugin's
+// folder (`plugins/<id>/fixtures/mirror.ts`), found through pluginFixtures/pluginMirror.
+export { buildOnce, cacheKey, cacheRoot, findRepoRoot, fixturePath } from './cache.js'
+export { sha256File, writeShasums } from './checksums.js'
+export { tarGzArchive, zipArchive, type ArchiveEntry } from './archives.js'
+export { gzipFile, readTgzEntry, writeNodeTar, xzFile } from './node-archive.js'
+export { pluginFixtures, pluginMirror, type PluginFixture, type PluginMirror, type PluginMirrorModule } from './plugin-mirrors.js'
 export { buildCudaMirror, nvccScript, CUDA_PLATFORMS, CUDA_VERSION, DEFAULT_CUDA_COMPONENTS, type BuiltCudaMirror, type CudaMirrorOptions } from './cuda-mirror.js'
-export { buildDemoMirror, serveDemo, type DemoMirror, type DemoUrls } from './demo.js'
-export { buildNodeMirror, DEFAULT_NODE_VERSIONS, type BuiltMirror, type NodeArch, type NodeArchiveFormat, type NodeMirrorOptions } from './node-mirror.js'
-export { formatIndexJson, formatIndexTab, parseIndexTab, type NodeIndexEntry } from './node-index.js'
-export { buildPowershellMirror, DEFAULT_POWERSHELL_VERSIONS, encodeHashes, POWERSHELL_PLATFORMS, pwshScript, upstreamHashesEncoding, type HashesEncoding, type PowershellMirrorOptions } from './powershell-mirror.js'
+export { buildDemoMirror, DEMO_FEATURES, serveDemo, type DemoMirror, type DemoUrls } from './demo.js'
 export { startMirrorServer, type LoggedRequest, type MirrorServer } from './server.js'
-export { buildTerraformMirror, DEFAULT_TERRAFORM_VERSIONS, terraformScript, type TerraformMirrorOptions } from './terraform-mirror.js'
-export { HASHICORP_RELEASES, type HashicorpBuild, type HashicorpIndex, type HashicorpRelease } from './terraform-index.js'
 export { buildPythonMirror, PBS_FIXTURE_TAG, type PythonMirror } from './python-mirror.js'

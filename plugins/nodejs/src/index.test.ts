@@ -6,7 +6,7 @@ import feature from './index.js'
 import pkg from '../package.json' with { type: 'json' }
 
 const UP = 'https://nodejs.org/dist/'
-const index = readFileSync(new URL('./__fixtures__/index.json', import.meta.url), 'utf8')
+const index = readFileSync(new URL('../fixtures/index.json', import.meta.url), 'utf8')
 const sums = (v: string) => [`${'a'.repeat(64)}  node-v${v}-linux-x64.tar.gz`, `${'b'.repeat(64)} *node-v${v}-linux-arm64.tar.gz`, `${'c'.repeat(64)}  node-v${v}-linux-x64.tar.xz`].join('\n')
 
 test('keeps the plugin contract', () => {

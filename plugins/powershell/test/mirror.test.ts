@@ -4,15 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sha256File } from './checksums.js'
-import type { BuiltMirror } from './node-mirror.js'
-import { buildPowershellMirror, DEFAULT_POWERSHELL_VERSIONS, encodeHashes, upstreamHashesEncoding } from './powershell-mirror.js'
+import { sha256File, type PluginMirror } from '@runner-features/fixture-mirror'
+import { mirror as buildPowershellMirror, DEFAULT_POWERSHELL_VERSIONS, encodeHashes, upstreamHashesEncoding } from '../fixtures/mirror.ts'
 
-let mirror: BuiltMirror
+let mirror: PluginMirror
 let scratch: string
 beforeAll(async () => {
   mirror = await buildPowershellMirror()
-  scratch = await mkdtemp(join(tmpdir(), 'fixture-mirror-pwsh-'))
+  scratch = await mkdtemp(join(tmpdir(), 'rf-powershell-fixture-'))
 })
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true })
@@ -48,10 +47,9 @@ describe('buildPowershellMirror (default)', () => {
     }
   })
 
-  it('releases.atom lists the built versions first, then the real entries', () => {
-    const atom = readFileSync(join(mirror.root, 'releases.atom'), 'utf8')
-    const ids = [...atom.matchAll(/<id>tag:github\.com,2008:Repository\/49609581\/(v[^<]+)<\/id>/g)].map((m) => m[1])
-    expect(ids).toEqual(['v7.5.2', 'v7.4.6', 'v7.2.0-preview.5', 'v7.1.3'])
+  it('api/releases lists the built versions first, then the real trimmed listing', () => {
+    const releases = JSON.parse(readFileSync(join(mirror.root, 'api', 'releases'), 'utf8')) as Array<{ tag_name: string }>
+    expect(releases.map((r) => r.tag_name)).toEqual(['v7.5.2', 'v7.4.6', 'v7.2.0-preview.5', 'v7.1.3'])
   })
 
   it('the tarball is flat and ships pwsh without its execute bit, like upstream', () => {

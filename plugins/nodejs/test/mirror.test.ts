@@ -4,13 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sha256File } from './checksums.js'
-import { fixturePath } from './cache.js'
-import { parseIndexTab, TAB_COLUMNS, type NodeIndexEntry } from './node-index.js'
-import { buildNodeMirror, DEFAULT_NODE_VERSIONS, type BuiltMirror } from './node-mirror.js'
+import { sha256File, type PluginMirror } from '@runner-features/fixture-mirror'
+import { parseIndexTab, TAB_COLUMNS, type NodeIndexEntry } from '../fixtures/node-index.ts'
+import { mirror as buildNodeMirror, DEFAULT_NODE_VERSIONS } from '../fixtures/mirror.ts'
 
 const V = DEFAULT_NODE_VERSIONS[0]!
-let mirror: BuiltMirror
+let mirror: PluginMirror
 let scratch: string
 
 beforeAll(async () => {
@@ -49,7 +48,7 @@ describe('buildNodeMirror (default)', () => {
     expect(Object.keys(newest20)).toEqual([...TAB_COLUMNS])
     expect(newest20.v8).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
     // Every real entry survives unchanged (all are older than the built 20.x or of another major).
-    const real = JSON.parse(readFileSync(fixturePath('nodejs', 'index.json'), 'utf8')) as NodeIndexEntry[]
+    const real = JSON.parse(readFileSync(new URL('../fixtures/index.json', import.meta.url), 'utf8')) as NodeIndexEntry[]
     expect(index.filter((e) => e.version !== `v${V}`)).toEqual(real)
     // index.tab says the same thing.
     expect(parseIndexTab(readFileSync(join(mirror.root, 'index.tab'), 'utf8'))).toEqual(index)

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it, test } from 'vitest'
-import { fixturePath } from './cache.js'
-import { filesToken, formatIndexJson, formatIndexTab, mergeIndex, parseIndexTab, TAB_COLUMNS, type NodeIndexEntry } from './node-index.js'
-import { releaseFromChangelog } from './node-mirror.js'
+import { filesToken, formatIndexJson, formatIndexTab, mergeIndex, parseIndexTab, TAB_COLUMNS, type NodeIndexEntry } from '../fixtures/node-index.ts'
+import { releaseFromChangelog } from '../fixtures/mirror.ts'
 
-const tab = readFileSync(fixturePath('nodejs', 'index.tab'), 'utf8')
-const json = JSON.parse(readFileSync(fixturePath('nodejs', 'index.json'), 'utf8')) as NodeIndexEntry[]
+const tab = readFileSync(new URL('../fixtures/index.tab', import.meta.url), 'utf8')
+const json = JSON.parse(readFileSync(new URL('../fixtures/index.json', import.meta.url), 'utf8')) as NodeIndexEntry[]
 
 const entry = (version: string, lts: string | false = false): NodeIndexEntry => ({ version, date: '2024-01-01', files: ['linux-x64'], lts, security: false })
 
