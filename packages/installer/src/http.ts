@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { RunnerError, isRunnerError, rebaseUrl, redactUrl, type HttpClient, type Logger, type Schema } from '@runner-features/core'
 import { describe, openDownload, type DownloadSettings } from './http/download.js'
 import { IndexCache } from './http/index-cache.js'
 import { sendRequest } from './http/request.js'
+import { isRetryableError, isRetryableStatus, parseRetryAfter, retryDelay } from './http/retry.js'
 import { tuningFromEnv, type NetworkTuning } from './http/settings.js'
 
 export { DEFAULT_TUNING, TUNING_ENV, tuningFromEnv, type NetworkTuning } from './http/settings.js'
@@ -190,18 +192,26 @@ export class FeatureHttp implements HttpClient {
 
   /**
    * The byte size of a file from a HEAD request (Content-Length), or undefined when the server
-   * does not say. Lets `runner features lock` record sizes without downloading archives.
+   * does not say (or fails after the same retries as a download). Lets `runner features lock`
+   * record sizes without downloading archives.
    */
   async size(url: string): Promise<number | undefined> {
     const target = this.resolve(url)
-    try {
-      const { res } = await sendRequest(target, { method: 'HEAD', env: this.env, signal: this.settings.signal, timeoutMs: this.tuning.idleTimeoutMs, onRequest: this.settings.onRequest })
-      res.resume()
-      const length = Number(res.headers['content-length'])
-      return res.statusCode === 200 && Number.isSafeInteger(length) && length > 0 ? length : undefined
-    } catch (err) {
-      this.settings.logger.debug(`HEAD ${redactUrl(target)}: ${describe(err)}`)
-      return undefined
+    for (let attempt = 1; ; attempt++) {
+      let retryAfterMs: number | undefined
+      try {
+        const { res } = await sendRequest(target, { method: 'HEAD', env: this.env, signal: this.settings.signal, timeoutMs: this.tuning.idleTimeoutMs, onRequest: this.settings.onRequest })
+        res.resume()
+        const status = res.statusCode ?? 0
+        const length = Number(res.headers['content-length'])
+        if (status === 200) return Number.isSafeInteger(length) && length > 0 ? length : undefined
+        if (!isRetryableStatus(status) || attempt > this.tuning.retries) return undefined
+        retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now())
+      } catch (err) {
+        this.settings.logger.debug(`HEAD ${redactUrl(target)}: ${describe(err)}`)
+        if (isRunnerError(err) || !isRetryableError(err) || attempt > this.tuning.retries) return undefined
+      }
+      await sleep(retryDelay(attempt, { baseMs: this.tuning.retryBaseMs, maxDelayMs: this.tuning.retryMaxDelayMs }, retryAfterMs), undefined, { signal: this.settings.signal })
     }
   }
 }

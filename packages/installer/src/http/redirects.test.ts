@@ -78,3 +78,10 @@ test('size() is undefined for a 404 or an unreachable server', async () => {
   await server.close()
   expect(await client(server.url).size('https://tool.example/a')).toBeUndefined()
 })
+
+test('size() retries a 503 like a download', async () => {
+  const server = await serve((_req, res, n) => void res.writeHead(n === 0 ? 503 : 200, { 'content-length': '77' }).end())
+  const http = new FeatureHttp({ upstream: 'https://tool.example/', mirror: server.url, logger: recordingLogger(), env: {}, retries: 2, retryBaseMs: 1, retryMaxDelayMs: 2 })
+  expect(await http.size('https://tool.example/a')).toBe(77)
+  expect(server.requests).toHaveLength(2)
+})
