@@ -49,6 +49,8 @@ export interface Started {
   pid: number
   /** kill -9 of the whole process group; resolves when it is gone. */
   kill9(): Promise<Run>
+  /** Sends `signal` to the whole process group (SIGTERM: a pod eviction; SIGINT: Ctrl-C). */
+  signal(signal: NodeJS.Signals): void
   done: Promise<Run>
 }
 
@@ -121,6 +123,13 @@ function start(box: Box, args: string[], opts: RunOptions): Started {
   return {
     pid: child.pid!,
     done,
+    signal: (signal) => {
+      try {
+        process.kill(-child.pid!, signal)
+      } catch {
+        // already gone
+      }
+    },
     kill9: async () => {
       try {
         process.kill(-child.pid!, 'SIGKILL')

@@ -80,4 +80,21 @@ export const killScenarios: Scenario[] = [
       await killAt(t, { spec: tf, phase: 'writing the state manifest', opts: { delayRenames: { when: 'enter', ms: 700 } }, reached: stateTemp })
     },
   },
+  ...(['SIGTERM', 'SIGINT'] as const).map((signal): Scenario => ({
+    name: `${signal} while downloading (Node tarball, 8 MiB in) → INTERRUPTED, cleaned up at once`,
+    run: async (t) => {
+      const file = nodeTarball(t.world)
+      t.server.inject(file, { kind: 'stall', afterBytes: 8 << 20 })
+      const run = t.box.start(['features', 'install', `nodejs@${t.world.nodeVersion}`])
+      if (!(await waitFor(() => [...t.server.bytesSent].some(([p, n]) => p.endsWith(file) && n >= 8 << 20), 60_000))) t.problem('the download never reached 8 MiB')
+      run.signal(signal)
+      const stopped = await Promise.race([run.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000))])
+      if (!stopped) {
+        t.problem(`the install was still running 15 s after ${signal}`)
+        await run.kill9()
+      } else await t.expectError(`install stopped by ${signal}`, stopped, ['INTERRUPTED'])
+      t.server.heal()
+      await t.expectSuccess(`re-run after ${signal}`, await t.install([`nodejs@${t.world.nodeVersion}`]))
+    },
+  })),
 ]
