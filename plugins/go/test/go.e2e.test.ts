@@ -2,9 +2,9 @@ import { lstat, readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { startMirrorServer, type MirrorServer } from '../../../packages/fixture-mirror/src/server.js'
+import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 import { sandbox, type Sandbox } from '../../../packages/cli/test/helpers.js'
-import { buildGoMirror, type GoMirror } from './go-mirror.js'
+import { mirror as buildGoMirror, type GoMirror } from '../fixtures/mirror.ts'
 
 // The built `runner` against a local server in go.dev's layout (`/dl/?mode=json&include=all` and
 // `/dl/go<V>.linux-amd64.tar.gz`) serving a real Go toolchain repackaged from Debian's
@@ -33,7 +33,7 @@ afterEach(async () => {
 async function box(): Promise<Sandbox> {
   // The JSON list lives at a directory URL (`/dl/?mode=json…`); a static server answers it by override.
   server.override('/dl/', mirror.listing)
-  const b = await sandbox({ RUNNER_FEATURES_MIRROR_GO: `${server.url}${mirror.basePath}` })
+  const b = await sandbox({ RUNNER_FEATURES_MIRROR_GO: `${server.url}${mirror.base}` })
   boxes.push(b)
   return b
 }

@@ -2,9 +2,9 @@ import { lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { startMirrorServer, type MirrorServer } from '../../../packages/fixture-mirror/src/server.js'
+import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 import { sandbox, type Sandbox } from '../../../packages/cli/test/helpers.js'
-import { buildJavaMirror, temurinSemver, type JavaMirror } from './java-mirror.js'
+import { mirror as buildJavaMirror, temurinSemver, type JavaMirror } from '../fixtures/mirror.ts'
 
 // The built `runner` against a local server in api.adoptium.net's layout serving a real JDK
 // (Debian's OpenJDK 17 repackaged as a Temurin tarball, see buildJavaMirror; needs apt-get

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { buildGoMirror, type GoMirror } from '../../../../plugins/go/test/go-mirror.js'
+import { mirror as buildGoMirror, type GoMirror } from '../../../../plugins/go/fixtures/mirror.ts'
 import { sandbox, type Sandbox } from '../helpers.js'
 import { loadAction, runAction, type VendoredAction } from './run-action.js'
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   mirror = await buildGoMirror()
   server = await startMirrorServer(mirror.root)
   server.override('/dl/', mirror.listing)
-  box = await sandbox({ RUNNER_FEATURES_MIRROR_GO: `${server.url}${mirror.basePath}` })
+  box = await sandbox({ RUNNER_FEATURES_MIRROR_GO: `${server.url}${mirror.base}` })
   const res = await box.runner(['features', 'install', 'go@1.19'])
   if (res.exitCode !== 0) throw new Error(res.all)
   dir = join(box.toolCache, 'go', mirror.version, 'x64')

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { buildJavaMirror, type JavaMirror } from '../../../../plugins/java/test/java-mirror.js'
+import { mirror as buildJavaMirror, type JavaMirror } from '../../../../plugins/java/fixtures/mirror.ts'
 import { sandbox, type Sandbox } from '../helpers.js'
 import { loadAction, runAction, type VendoredAction } from './run-action.js'
 
