@@ -6,7 +6,7 @@ import feature from './index.js'
 import pkg from '../package.json' with { type: 'json' }
 
 const UP = 'https://developer.download.nvidia.com/compute/cuda/redist/'
-const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
 const responses = { [UP]: fixture('index.html'), [`${UP}redistrib_12.4.1.json`]: fixture('redistrib_12.4.1.json') }
 
 test('keeps the plugin contract; the README shows the declared platform matrix', () => {

@@ -4,7 +4,7 @@ import { DEFAULT_COMPONENTS, REDIST_PLATFORM, componentNames, cudaOptionsSchema,
 
 const UP = 'https://developer.download.nvidia.com/compute/cuda/redist/'
 const manifestUrl = `${UP}redistrib_12.4.1.json`
-const real = JSON.parse(readFileSync(new URL('./__fixtures__/redistrib_12.4.1.json', import.meta.url), 'utf8')) as Record<string, unknown>
+const real = JSON.parse(readFileSync(new URL('../fixtures/redistrib_12.4.1.json', import.meta.url), 'utf8')) as Record<string, unknown>
 const ctx = { upstream: UP, manifestUrl, version: '12.4.1' }
 
 describe('redistrib JSON schema', () => {
@@ -38,7 +38,7 @@ describe('redistrib JSON schema', () => {
 
 describe('versions from the HTML index', () => {
   test('the index fixture: every redistrib_<V>.json link, nothing else', () => {
-    const html = readFileSync(new URL('./__fixtures__/index.html', import.meta.url), 'utf8')
+    const html = readFileSync(new URL('../fixtures/index.html', import.meta.url), 'utf8')
     expect(versionsFromIndex(html).map((v) => v.version)).toEqual(['11.8.0', '12.4.0', '12.4.1', '12.6.3'])
   })
 

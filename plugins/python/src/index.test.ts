@@ -19,7 +19,7 @@ test('the README matrix is generated from the declaration', () => {
   expect(readme).toContain(platformMatrixMarkdown(feature, feature.system!.platforms))
 })
 
-const SUMS = readFileSync(new URL('./__fixtures__/SHA256SUMS-20241016', import.meta.url), 'utf8')
+const SUMS = readFileSync(new URL('../fixtures/SHA256SUMS-20241016', import.meta.url), 'utf8')
 const LATEST = 'https://github.com/astral-sh/python-build-standalone/releases/latest/download/SHA256SUMS'
 
 test('a bare id asks for the distro python; versions come from the newest release\'s SHA256SUMS', async () => {

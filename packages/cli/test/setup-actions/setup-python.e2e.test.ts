@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { buildPythonMirror, startMirrorServer, type MirrorServer, type PythonMirror } from '@runner-features/fixture-mirror'
+import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { mirror as buildPythonMirror, type PythonMirror } from '../../../../plugins/python/fixtures/mirror.ts'
 import { sandbox, type Sandbox } from '../helpers.js'
 import { loadAction, runAction, type VendoredAction } from './run-action.js'
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, expect, test } from 'vitest'
-import { buildCudaMirror, type BuiltCudaMirror } from './cuda-mirror.js'
+import { mirror as buildCudaMirror, type BuiltCudaMirror } from '../fixtures/mirror.ts'
 
 let mirror: BuiltCudaMirror
 beforeAll(async () => {

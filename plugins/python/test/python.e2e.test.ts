@@ -2,11 +2,12 @@ import { chmod, lstat, mkdir, readFile, readlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { buildPythonMirror, startMirrorServer, type MirrorServer, type PythonMirror } from '@runner-features/fixture-mirror'
+import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 import { createFeatureContext, detectPlatform, installFeature } from '@runner-features/installer'
 import type { PluginRef } from '@runner-features/core'
-import python from '../../../plugins/python/src/index.js'
-import { sandbox, type Sandbox } from './helpers.js'
+import python from '../src/index.js'
+import { sandbox, type Sandbox } from '../../../packages/cli/test/helpers.js'
+import { mirror as buildPythonMirror, type PythonMirror } from '../fixtures/mirror.ts'
 
 // The built `runner` against a local mirror in python-build-standalone's GitHub release layout,
 // serving a real relocatable CPython (Debian bookworm's 3.11 rearranged into PBS's `python/` tree:

@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { parse } from 'yaml'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { buildCudaMirror, startMirrorServer, type BuiltCudaMirror, type MirrorServer } from '@runner-features/fixture-mirror'
-import { sandbox, type Sandbox } from './helpers.js'
+import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { sandbox, type Sandbox } from '../../../packages/cli/test/helpers.js'
+import { mirror as buildCudaMirror, type BuiltCudaMirror } from '../fixtures/mirror.ts'
 
 // The cuda feature end to end: the built `runner` against a local mirror in NVIDIA's redist layout
 // (HTML index, redistrib_12.4.1.json with the real sha256 of archives built here, one .tar.xz per
