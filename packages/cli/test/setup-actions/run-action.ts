@@ -8,12 +8,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { parse as parseYaml } from 'yaml'
-import { cacheRoot } from '../../../fixture-mirror/src/cache.js'
+import { cacheRoot } from '@runner-features/fixture-mirror'
 
 const run = promisify(execFile)
 const VENDOR = fileURLToPath(new URL('./vendor/', import.meta.url))
 
-export type ActionName = 'setup-go' | 'setup-java' | 'setup-node' | 'setup-python'
+export type ActionName = 'setup-go' | 'setup-java' | 'setup-node' | 'setup-python' | 'setup-kubectl' | 'setup-helm'
 
 /** A vendored action, unpacked: its directory and what its action.yml declares. */
 export interface VendoredAction {
