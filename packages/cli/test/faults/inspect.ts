@@ -106,7 +106,7 @@ export async function leftovers(box: Box): Promise<string[]> {
   for (const path of await walk(box.cacheDir)) {
     const name = path.split('/').pop()!
     const info = await lstat(path)
-    if (info.isFile() && (path.includes('/downloads/tmp/') || TEMP_NAME.test(name))) found.push(`${rel(path)} (partial download / cache temp)`)
+    if (info.isFile() && (path.includes('/downloads/tmp/') || path.includes('/store/tmp/') || TEMP_NAME.test(name))) found.push(`${rel(path)} (partial download / cache temp)`)
     else if (info.isFile() && path.includes('/downloads/sha256/')) {
       const actual = createHash('sha256').update(await readFile(path)).digest('hex')
       if (actual !== name) found.push(`${rel(path)} (cached bytes do not match their sha256)`)
