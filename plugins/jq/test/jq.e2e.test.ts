@@ -1,28 +1,21 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { findRunnerCli, runnerSandbox, sha256Hex, startFixtureMirror, writeGithubReleaseMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
+import { findRunnerCli, runnerSandbox, startFixtureMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
+import { mirror as buildMirror } from '../fixtures/mirror.ts'
 
-// The built `runner` installs jq from a 127.0.0.1 mirror in the github-release layout: the real
-// trimmed listing (fixtures/releases.json) at api/releases, and for jq-1.7.1 and jq-1.8.1 stand-in
-// single binaries (a shell script printing `jq-<V>`) with a sha256sum.txt computed from them.
+// The built `runner` installs jq from a 127.0.0.1 mirror in the github-release layout
+// (fixtures/mirror.ts): the real trimmed listing at api/releases, and for jq-1.7.1 and jq-1.8.1
+// stand-in single binaries (a shell script printing `jq-<V>`) with a sha256sum.txt computed from them.
 let work: string
 let mirror: FixtureMirror
 let box: RunnerSandbox
 
-const standIn = (version: string, arch: string) => `#!/bin/sh\n# stand-in for jq ${version} (${arch})\necho "jq-${version}"\n`
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'rf-jq-'))
-  const releases = ['1.8.1', '1.7.1'].map((version) => {
-    const assets: Record<string, string> = { 'jq-linux-amd64': standIn(version, 'amd64'), 'jq-linux-arm64': standIn(version, 'arm64') }
-    assets['sha256sum.txt'] = Object.entries(assets).map(([name, body]) => `${sha256Hex(body)}  ${name}\n`).join('')
-    return { tag: `jq-${version}`, assets }
-  })
-  const listing = JSON.parse(await readFile(new URL('../fixtures/releases.json', import.meta.url), 'utf8'))
-  await writeGithubReleaseMirror(join(work, 'mirror'), releases, listing)
+  await buildMirror({ dir: join(work, 'mirror') })
   mirror = await startFixtureMirror(join(work, 'mirror'))
   box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_JQ: mirror.url })
 })

@@ -3,38 +3,20 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { findRunnerCli, runnerSandbox, sha256Hex, startFixtureMirror, writeGithubReleaseMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
+import { findRunnerCli, runnerSandbox, startFixtureMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
+import { mirror as buildMirror, versionLine, YQ_VERSION as VERSION } from '../fixtures/mirror.ts'
 
-// The built `runner` installs yq from a 127.0.0.1 mirror in the github-release layout: the real
-// trimmed listing (fixtures/releases.json) at api/releases, and for v4.52.4 stand-in tarballs
+// The built `runner` installs yq from a 127.0.0.1 mirror in the github-release layout
+// (fixtures/mirror.ts): the real trimmed listing at api/releases, and for v4.52.4 stand-in tarballs
 // (a shell script named yq_linux_<arch> that prints yq's version line) with an rhash `checksums`
 // table computed from them and the real hash order (fixtures/README.md).
-const VERSION = '4.52.4'
-const fixture = (name: string) => readFile(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
 let work: string
 let mirror: FixtureMirror
 let box: RunnerSandbox
 
-async function standInTarball(arch: string): Promise<Buffer> {
-  const dir = await mkdtemp(join(work, 'tar-'))
-  await writeFile(join(dir, `yq_linux_${arch}`), `#!/bin/sh\necho "yq (https://github.com/mikefarah/yq/) version v${VERSION}"\n`, { mode: 0o755 })
-  await writeFile(join(dir, 'yq.1'), 'stand-in man page\n')
-  execFileSync('tar', ['-czf', join(dir, 'out.tar.gz'), '-C', dir, `./yq_linux_${arch}`, 'yq.1'])
-  return readFile(join(dir, 'out.tar.gz'))
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'rf-yq-'))
-  const order = await fixture('checksums_hashes_order')
-  const assets: Record<string, string | Buffer> = { checksums_hashes_order: order }
-  const lines: string[] = []
-  for (const arch of ['amd64', 'arm64']) {
-    const tgz = await standInTarball(arch)
-    assets[`yq_linux_${arch}.tar.gz`] = tgz
-    lines.push([`yq_linux_${arch}.tar.gz`, ...order.trim().split('\n').map((n) => (n === 'SHA-256' ? sha256Hex(tgz) : '0'))].join(' '))
-  }
-  assets.checksums = `${lines.join('\n')}\n`
-  await writeGithubReleaseMirror(join(work, 'mirror'), [{ tag: `v${VERSION}`, assets }], JSON.parse(await fixture('releases.json')))
+  await buildMirror({ dir: join(work, 'mirror') })
   mirror = await startFixtureMirror(join(work, 'mirror'))
   box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_YQ: mirror.url })
 })
@@ -60,7 +42,7 @@ test('install yq (latest) from the mirror: listing, rhash checksums, tarball; `y
     `GET /releases/download/v${VERSION}/checksums_hashes_order 200`,
     `GET /releases/download/v${VERSION}/yq_linux_amd64.tar.gz 200`,
   ])
-  expect(execFileSync(join(box.binDir, 'yq'), ['--version'], { encoding: 'utf8' })).toBe(`yq (https://github.com/mikefarah/yq/) version v${VERSION}\n`)
+  expect(execFileSync(join(box.binDir, 'yq'), ['--version'], { encoding: 'utf8' })).toBe(`${versionLine(VERSION)}\n`)
   const dir = join(box.toolCache, 'yq', VERSION, 'x64')
   expect((await readdir(dir)).sort()).toEqual(['yq', 'yq.1', 'yq_linux_amd64'])
   expect((await readdir(join(box.toolCache, 'yq', VERSION))).sort()).toEqual(['x64', 'x64.complete'])
