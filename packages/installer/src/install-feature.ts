@@ -13,6 +13,7 @@ import { installSystemFeature } from './install-system.js'
 import type { FeatureHttp } from './http.js'
 import { preflight } from './preflight.js'
 import { removeLeftovers, sweepTool } from './sweep.js'
+import { addToStore, linkFromStore } from './store.js'
 import { assertLinkable, exists, exportToJob, isComplete, linkBins, plannedLinks, toolCacheEntry, unlinkBins, type ToolCacheEntry } from './toolcache.js'
 
 /** Everything an install needs besides the feature itself; built once per CLI run. */
@@ -83,13 +84,19 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
       let fetched: FetchAllResult
       try {
         await mkdir(staging)
-        fetched = await fetchAllVerified(artifacts, {
+        // A tree this machine already extracted and verified is linked from the store (store.ts).
+        const stored = { artifacts, bins: feature.bins, links: feature.links?.(version.version, platform) ?? [] }
+        const linked = linkFromStore(settings.cacheDir, stored, staging, target.ctx.logger)
+        fetched = linked ?? await fetchAllVerified(artifacts, {
           http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress,
           limits: settings.limits ?? archiveLimits(settings.env), logger: target.ctx.logger,
         })
-        await makeBinsExecutable(staging, feature.bins)
-        if (feature.links) await createInstallLinks(staging, feature.links(version.version, platform), where)
+        if (!linked) {
+          await makeBinsExecutable(staging, feature.bins)
+          if (feature.links) await createInstallLinks(staging, stored.links, where)
+        }
         await smokeTest(feature, version.version, staging, target.ctx)
+        if (!linked) addToStore(settings.cacheDir, stored, staging, fetched)
         // Never commit over a neighbour that took the lease over while we stalled.
         await lease.assertHeld()
         await rename(staging, entry.installDir)

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, readdir, rm, writeFile, mkdir, readFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, writeFile, mkdir, readFile, stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,6 +51,21 @@ async function install(f: Feature) {
   return { run: () => installFeature({ feature: f, plugin, version: { version: '1.0.0' }, platform, ctx, http }, settings), settings }
 }
 
+test('a second install into another tool cache links the stored tree: no request, same files, read-only', async () => {
+  const { run, settings } = await install(feature())
+  expect((await run()).status).toBe('installed')
+  const other = { ...settings, toolCacheRoot: join(work, 'tc2'), stateFile: join(work, 'tc2', '.runner-features', 'state.json'), binDir: join(work, 'bin2') }
+  server.resetRequests()
+  const f = feature()
+  const { ctx, http } = createFeatureContext(f, { platform, mirror: server.url, logger, signal: new AbortController().signal, cacheDir: settings.cacheDir, indexTtlMs: 0 })
+  const outcome = await installFeature({ feature: f, plugin, version: { version: '1.0.0' }, platform, ctx, http }, other)
+  expect(outcome).toMatchObject({ status: 'installed', fromCache: true })
+  expect(server.requests).toHaveLength(0)
+  const installed = join(other.toolCacheRoot, 'tool', '1.0.0', 'x64', 'tool')
+  expect(await readFile(installed, 'utf8')).toBe(SCRIPT('1.0.0'))
+  expect((await stat(installed)).mode & 0o777).toBe(0o555)
+})
+
 test('installs; a corrupted download cache heals itself (deleted, fetched again); bad bytes from the mirror too fail closed', async () => {
   const { run, settings } = await install(feature())
   expect((await run()).status).toBe('installed')
@@ -59,6 +74,8 @@ test('installs; a corrupted download cache heals itself (deleted, fetched again)
   // Remove the install, corrupt the cached bytes, install again: the re-hash catches it and the mirror's copy replaces it.
   await rm(join(settings.toolCacheRoot, 'tool'), { recursive: true })
   await rm(settings.stateFile)
+  // Without the store of extracted trees (store.ts), which would link the tree and never read the cache.
+  await rm(join(settings.cacheDir, 'store'), { recursive: true })
   await writeFile(cached, SCRIPT('6.6.6'))
   server.resetRequests()
   expect((await run()).status).toBe('installed')
@@ -67,6 +84,7 @@ test('installs; a corrupted download cache heals itself (deleted, fetched again)
   // Cache and mirror both wrong: CHECKSUM_MISMATCH, nothing installed, nothing cached.
   await rm(join(settings.toolCacheRoot, 'tool'), { recursive: true })
   await rm(settings.stateFile)
+  await rm(join(settings.cacheDir, 'store'), { recursive: true })
   await writeFile(cached, SCRIPT('6.6.6'))
   await writeFile(join(upstream, '1.0.0', 'tool'), SCRIPT('6.6.6'))
   try {
