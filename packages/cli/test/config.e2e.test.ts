@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 import { parse } from 'yaml'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { buildDemoMirror, detachedSignature, mirrorSigningKey, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 import { sandbox, type Sandbox } from './helpers.js'
 
 // The team config end to end: the built `runner` against local mirrors in the real upstream
@@ -54,7 +54,10 @@ beforeAll(async () => {
   await mkdir(join(extraDir, 'nodejs', `v${nodeVersion}`), { recursive: true })
   await copyFile(join(mirror.root, 'nodejs', 'index.json'), join(extraDir, 'nodejs', 'index.json'))
   const sums = await readFile(join(mirror.root, 'nodejs', `v${nodeVersion}`, 'SHASUMS256.txt'), 'utf8')
-  await writeFile(join(extraDir, 'nodejs', `v${nodeVersion}`, 'SHASUMS256.txt'), `${sums}${'b'.repeat(64)}  node-v${nodeVersion}-linux-arm64.tar.gz\n`)
+  const extraSums = `${sums}${'b'.repeat(64)}  node-v${nodeVersion}-linux-arm64.tar.gz\n`
+  await writeFile(join(extraDir, 'nodejs', `v${nodeVersion}`, 'SHASUMS256.txt'), extraSums)
+  // Signed like nodejs.org's, with the fixture mirrors' test key (the sandbox trusts it).
+  await writeFile(join(extraDir, 'nodejs', `v${nodeVersion}`, 'SHASUMS256.txt.sig'), await detachedSignature(extraSums))
   extra = await startMirrorServer(extraDir)
   sharedCache = await mkdtemp(join(tmpdir(), 'rf-config-cache-'))
 })
@@ -210,8 +213,8 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
       expect(seen.filter((p) => ARCHIVE.test(p))).toEqual([])
       expect(seen.sort()).toEqual([
         '/greet/1.1.0/SHA256SUMS', '/greet/index.json',
-        '/hashicorp/terraform/1.5.0/terraform_1.5.0_SHA256SUMS', '/hashicorp/terraform/index.json',
-        '/nodejs/index.json', `/nodejs/v${nodeVersion}/SHASUMS256.txt`,
+        '/hashicorp/terraform/1.5.0/terraform_1.5.0_SHA256SUMS', '/hashicorp/terraform/1.5.0/terraform_1.5.0_SHA256SUMS.72D7468F.sig', '/hashicorp/terraform/index.json',
+        '/nodejs/index.json', `/nodejs/v${nodeVersion}/SHASUMS256.txt`, `/nodejs/v${nodeVersion}/SHASUMS256.txt.sig`,
         '/wave/0.9.0/SHA256SUMS', '/wave/index.json',
       ])
       const platforms = Object.fromEntries(JSON.parse(res.stdout).features.map((f: { id: string; platforms: string[] }) => [f.id, f.platforms]))
@@ -226,6 +229,9 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
       expect(text).toContain(`sha256: ${'b'.repeat(64)}`)
       expect(text).toContain('name: "@acme/runner-feature-wave"')
       expect(text).not.toContain('127.0.0.1')
+      // Who signed each checksum file (terraform's and node's: the fixture mirrors' test key).
+      expect(text.match(/signedBy: ([0-9A-F]{40})/g)?.length).toBe(6)
+      expect(text).toContain(`signedBy: ${(await mirrorSigningKey()).fingerprint}`)
       // Sizes come from HEAD requests: the terraform zips exist on the mirror; this node mirror has
       // no archives, so node's entries have none and the run says so.
       const lock = parse(text) as { features: Record<string, { platforms: Record<string, { size?: number }> }> }
@@ -280,15 +286,22 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
       const forged = real.replace(/^[0-9a-f]{64}(?=  terraform_1\.5\.7_linux_amd64\.zip)/m, 'c'.repeat(64))
       demo.override(sumsPath, Buffer.from(forged))
       try {
+        // Changed under the old signature: refused before any download.
+        const tampered = await r.run(['features', 'install', '--frozen', '--refresh'])
+        expect(tampered.exitCode, tampered.all).toBe(1)
+        expect(tampered.stderr).toContain('error SIGNATURE_INVALID')
+        // Re-signed by the same trusted key (an upstream re-release): the lock's sha256 wins, with a warning.
+        demo.override(`${sumsPath}.72D7468F.sig`, Buffer.from(await detachedSignature(forged)))
         const ok = await r.run(['features', 'install', '--frozen', '--refresh'])
         expect(ok.exitCode, ok.all).toBe(0)
         expect(ok.stderr).toContain(`the upstream checksum file now says sha256 ${'c'.repeat(64)}`)
 
         await r.run(['features', 'uninstall', 'terraform@1.5.7'])
         await rm(join(sharedCache, 'downloads'), { recursive: true, force: true })
+        await rm(join(sharedCache, 'store'), { recursive: true, force: true })
         demo.override('/hashicorp/terraform/1.5.7/terraform_1.5.7_linux_amd64.zip', Buffer.from('not the locked bytes'))
         const bad = await r.run(['features', 'install', '--frozen', '--refresh'])
-        expect(bad.exitCode).toBe(1)
+        expect(bad.exitCode, bad.all).toBe(1)
         expect(bad.stderr).toContain('error CHECKSUM_MISMATCH')
         expect(bad.stderr).toMatch(/the lock pins sha256 [0-9a-f]{64}, the upstream checksum file says c{64}/)
       } finally {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { mirrorSigningKey } from '@runner-features/fixture-mirror'
 
 /** The built CLI entry; end-to-end tests run it as a child process, as users do. */
 export const RUNNER_BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -35,6 +36,8 @@ export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sa
     RUNNER_FEATURES_CACHE_DIR: join(dir, 'cache'),
     RUNNER_FEATURES_PLUGINS_DIR: join(dir, 'plugins'),
     HOME: dir,
+    // The fixture mirrors sign their checksum files with this TEST key, as upstreams sign theirs.
+    RUNNER_FEATURES_TRUSTED_KEYS: (await mirrorSigningKey()).publicKeyFile,
     ...extraEnv,
   }
   return {

@@ -99,6 +99,6 @@ test('the config is found by searching upward from the cwd; --config overrides; 
 test('docs/runner-config.schema.json is the JSON Schema generated from the zod schema (update: vitest -u)', async () => {
   const generated = configJsonSchema() as { properties: Record<string, unknown>; additionalProperties: unknown }
   await expect(`${JSON.stringify(generated, null, 2)}\n`).toMatchFileSnapshot('../../../docs/runner-config.schema.json')
-  expect(Object.keys(generated.properties)).toEqual(['features', 'tools', 'cache', 'limits'])
+  expect(Object.keys(generated.properties)).toEqual(['features', 'tools', 'cache', 'limits', 'trustedKeys'])
   expect(generated.additionalProperties).toBe(false)
 })

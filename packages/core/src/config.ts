@@ -47,11 +47,13 @@ export const runnerConfigSchema = z
       })
       .optional()
       .describe('Archive limits: an archive past one fails with ARCHIVE_TOO_LARGE.'),
+    trustedKeys: z.array(z.string().min(1)).optional()
+      .describe('Armored OpenPGP public key files (relative to this file) trusted to sign checksum files, added to the plugins\' own keys: for a mirror that re-signs. See docs/trust.md.'),
   })
   .describe('runner-features team config: the tools this repository\'s runners need.')
 
 /** Keys allowed at each level, for hints on unknown keys. */
-const ALLOWED: Record<string, string[]> = { root: ['features', 'tools', 'cache', 'limits'], entry: ['id', 'version', 'options'], cache: ['enabled', 'path'], limits: ['maxExpandedSize', 'maxEntries', 'maxExpansionRatio'] }
+const ALLOWED: Record<string, string[]> = { root: ['features', 'tools', 'cache', 'limits', 'trustedKeys'], entry: ['id', 'version', 'options'], cache: ['enabled', 'path'], limits: ['maxExpandedSize', 'maxEntries', 'maxExpansionRatio'] }
 
 export interface ConfigEntry extends DependencyRequest {
   section: 'features' | 'tools'
@@ -67,6 +69,8 @@ export interface RunnerConfig {
   /** Archive limits as written (pass to `archiveLimits(env, limits)`); `limitsWhere` is `file:line` of the key. */
   limits?: ConfigLimits
   limitsWhere?: string
+  /** `trustedKeys:` as written (paths relative to `file`). */
+  trustedKeys?: string[]
 }
 
 /** The JSON Schema for editors (`# yaml-language-server: $schema=…`). */
@@ -124,7 +128,7 @@ export function parseConfig(text: string, file: string, display = file): RunnerC
   }
   const limitsNode = parsed.data.limits ? nodeAt(doc, ['limits']) : undefined
   const limits = parsed.data.limits ? { limits: parsed.data.limits, limitsWhere: `${at(limitsNode?.range?.[0] ?? 0).where} limits` } : {}
-  return { file, display, entries, cache: parsed.data.cache, ...limits }
+  return { file, display, entries, cache: parsed.data.cache, ...limits, ...(parsed.data.trustedKeys ? { trustedKeys: parsed.data.trustedKeys } : {}) }
 }
 
 function splitIdSpec(text: string): { id: string; spec?: string; options?: undefined } {

@@ -57,6 +57,21 @@ export interface FeatureManifest {
    * (plugins declare, core acts), so a plugin with a source needs no code. See `sources/`.
    */
   source?: SourceDeclaration
+  /**
+   * How the upstream signs its checksum files, so core verifies them before any download (fail
+   * closed). The `hashicorp` source has this built in (HashiCorp's key); other plugins declare it.
+   */
+  signature?: SignatureDeclaration
+}
+
+/**
+ * `{ "suffixes": [".sig", ".asc"], "keys": ["keys/"] }`: the signature of a checksum file is the
+ * checksum file's URL plus the first suffix the upstream (or mirror) serves; `keys` are armored
+ * public key files or directories of `*.asc`, relative to the plugin's folder.
+ */
+export interface SignatureDeclaration {
+  suffixes: string[]
+  keys: string[]
 }
 
 /**

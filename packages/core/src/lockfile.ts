@@ -23,6 +23,9 @@ const lockedArtifact = z.strictObject({
   strip: z.number().int().nonnegative(),
   fileName: z.string().optional(),
   checksumSource: z.string().optional(),
+  // Fingerprint of the key that signed checksumSource when it was locked; a locked install refuses
+  // a checksum file that is now unsigned or signed by another key (SIGNATURE_DOWNGRADE).
+  signedBy: z.string().regex(/^[0-9A-F]{40,64}$/).optional(),
 })
 
 const lockedFeature = z.strictObject({

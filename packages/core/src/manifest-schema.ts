@@ -70,6 +70,10 @@ export const featureManifestSchema = z.looseObject({
   smokeTest: smokeTest.optional(),
   symlinks: z.array(z.strictObject({ path: nonEmpty, target: nonEmpty })).optional(),
   source: z.discriminatedUnion('type', [githubRelease, hashicorp, urlTemplate]).optional(),
+  signature: z.strictObject({
+    suffixes: z.array(z.string().regex(/^\.[A-Za-z0-9._-]+$/, 'must be a file suffix like .sig')).min(1),
+    keys: z.array(z.string().regex(/^[^/].*$/, 'must be relative to the plugin folder').refine((p) => !p.split('/').includes('..'), 'must stay inside the plugin folder')).min(1),
+  }).optional(),
 })
 
 /** `platforms[0].arch: expected array, received string` — the first problem, with its field path. */

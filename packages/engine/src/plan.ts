@@ -15,6 +15,7 @@ import { normaliseError } from './normalise.js'
 import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './project.js'
 import type { RunEnv } from './run-env.js'
 import type { Schedulable } from './schedule.js'
+import { checkSignatures, signatureTrust, type SignedArtifact, type SignatureTrust } from './signatures.js'
 
 /** What the plan step needs from the command line. */
 export interface PlanOptions {
@@ -139,7 +140,7 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
     const f = byId.get(id)!
     const { ctx, http } = byFeature.get(id)!
     const spec = f.requirements[0]!.spec.raw
-    return planFeature(rt, platform, { ...f, spec, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http }).catch(blame(`${id}@${spec}`))
+    return planFeature(rt, platform, { ...f, spec, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http }, signatureTrust(rt.env)).catch(blame(`${id}@${spec}`))
   }))
   for (const w of resolution.warnings) o.logger.warn(w)
   return { platform, features: planned, groups: resolution.groups, warnings: resolution.warnings, cacheDir: rt.cacheDir, counter, dispose: async () => {} }
@@ -196,14 +197,15 @@ export async function planConfig(rt: RunEnv, o: PlanOptions, contexts: FeatureHt
     }
     for (const w of resolution.warnings) o.logger.warn(w)
 
+    const trust = signatureTrust(rt.env, { file: project.config.file, trustedKeys: project.config.trustedKeys })
     const features = await Promise.all(resolution.features.map(async (f) => {
       const { ctx, http } = contextFor(project, f.id, net)
       const base = { ...f, spec: f.requirements[0]!.spec.raw, plugin: project.plugins.get(f.id)!, feature: await project.feature(f.id), ctx: { ...ctx, options: f.options }, http }
-      if (f.version.version === SYSTEM_VERSION) return planFeature(rt, project.platform, base)
+      if (f.version.version === SYSTEM_VERSION) return planFeature(rt, project.platform, base, trust)
       const locked = lockedArtifacts(lock!.features[f.id]!.platforms[key]!)
       const checksumSource = `${project.lockFile} (${f.id} ${key})`
       const artifacts: Artifact[] = locked.map((l) => ({ url: l.url, sha256: l.sha256, size: l.size, archive: l.archive, strip: l.strip, fileName: l.fileName, checksumSource }))
-      return planFeature(rt, project.platform, base, { artifacts, locked: locked.map((l) => ({ url: l.url, sha256: l.sha256 })) })
+      return planFeature(rt, project.platform, base, trust, { artifacts, locked: locked.map((l) => ({ url: l.url, sha256: l.sha256 })), signed: locked.map((l) => ({ checksumSource: l.checksumSource, lockedSigner: l.signedBy })) })
     }))
     return {
       platform: project.platform, features, groups: resolution.groups, warnings: resolution.warnings, cacheDir, limits, counter, dispose,
@@ -218,15 +220,22 @@ export async function planConfig(rt: RunEnv, o: PlanOptions, contexts: FeatureHt
 type Resolved = Pick<PlannedFeature, 'id' | 'spec' | 'version' | 'after' | 'plugin' | 'feature' | 'ctx' | 'http'>
 
 /** Completes one plan line: system or download, already complete or not, and its artifacts. */
-async function planFeature(rt: RunEnv, platform: Platform, f: Resolved, pinned?: { artifacts: Artifact[]; locked: PinnedArtifact[] }): Promise<PlannedFeature> {
+async function planFeature(rt: RunEnv, platform: Platform, f: Resolved, trust: SignatureTrust, pinned?: { artifacts: Artifact[]; locked: PinnedArtifact[]; signed: { checksumSource?: string; lockedSigner?: string }[] }): Promise<PlannedFeature> {
   const base = { id: f.id, spec: f.spec, version: f.version, after: f.after, plugin: f.plugin, feature: f.feature, ctx: f.ctx, http: f.http }
   if (isSystemInstall(f.feature, f.version)) return { ...base, system: true, complete: false }
   const entry = toolCacheEntry(rt.toolCacheRoot, f.feature.toolName, f.version.version, platform.arch)
   const complete = await isComplete(entry)
   if (complete) return { ...base, system: false, entry, complete }
-  if (pinned) return { ...base, system: false, entry, complete, ...pinned }
+  // Signatures are checked here, before any download: a bad or missing one fails the whole plan.
+  const check = (artifacts: SignedArtifact[]) => checkSignatures({ ref: f.plugin, http: f.http, trust, logger: f.ctx.logger, where: `${f.id}@${f.version.version}`, artifacts })
+  if (pinned) {
+    await check(pinned.artifacts.map((artifact, i) => ({ artifact, locked: true, ...pinned.signed[i] })))
+    return { ...base, system: false, entry, complete, artifacts: pinned.artifacts, locked: pinned.locked }
+  }
   // Asked here, before anything is installed: a missing checksum or platform fails the whole plan.
-  return { ...base, system: false, entry, complete, artifacts: await artifactsFor(f.feature, f.version, platform, f.ctx) }
+  const artifacts = await artifactsFor(f.feature, f.version, platform, f.ctx)
+  await check(artifacts.map((artifact) => ({ artifact, checksumSource: artifact.checksumSource })))
+  return { ...base, system: false, entry, complete, artifacts }
 }
 
 /** Says which feature an uncoded error (a plugin's bug) came from; coded errors pass unchanged. */

@@ -4,6 +4,7 @@ import { RunnerError, SYSTEM_VERSION, artifactsFor, availableVersions, canonical
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform, type FeatureHttp } from '@runner-features/installer'
 import { discover, type RunEnv } from './run-env.js'
+import { checkSignatures, signatureTrust } from './signatures.js'
 
 /** Everything the config-driven commands share: config, lock, plugins and the requirement closure. */
 export interface ConfigProject {
@@ -158,6 +159,7 @@ export interface LockResult {
 export async function buildLock(rt: RunEnv, project: ConfigProject, resolution: Resolution, platforms: readonly LockPlatform[], net: NetOptions, explicit = false): Promise<LockResult> {
   const warnings: string[] = []
   const integrity = await integrities(rt)
+  const trust = signatureTrust(net.env, { file: project.config.file, trustedKeys: project.config.trustedKeys })
   const features: Lockfile['features'] = {}
   await Promise.all(resolution.features.map(async (f) => {
     const ref = project.plugins.get(f.id)!
@@ -180,7 +182,10 @@ export async function buildLock(rt: RunEnv, project: ConfigProject, resolution: 
         const feature = await project.feature(f.id)
         const mirror = mirrorFor(f.id, net.mirrors, net.env)
         const locked: LockedArtifact[] = []
-        for (const a of await artifactsFor(feature, f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx)) {
+        const artifacts = await artifactsFor(feature, f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx)
+        // The lock records who signed each checksum file, so a later locked install notices a downgrade.
+        const signers = await checkSignatures({ ref, http, trust, logger: net.logger, where: `${f.id}@${f.version.version} ${key}`, artifacts: artifacts.map((a) => ({ artifact: a, checksumSource: a.checksumSource })) })
+        for (const [i, a] of artifacts.entries()) {
           // Upstream checksum files carry no sizes; a HEAD request does, without downloading.
           const size = a.size ?? (await http.size(a.url))
           if (size === undefined) warnings.push(`${f.id}@${f.version.version}: ${key}: size unknown (no Content-Length for ${redactUrl(http.resolve(a.url))})`)
@@ -188,6 +193,7 @@ export async function buildLock(rt: RunEnv, project: ConfigProject, resolution: 
             url: canonicalUrl(a.url, ref.manifest.upstream, mirror), sha256: a.sha256.toLowerCase(), archive: a.archive, strip: a.strip,
             ...(size !== undefined ? { size } : {}), ...(a.fileName ? { fileName: a.fileName } : {}),
             checksumSource: canonicalUrl(a.checksumSource, ref.manifest.upstream, mirror),
+            ...(signers[i] ? { signedBy: signers[i] } : {}),
           })
         }
         entries[key] = lockedPlatform(locked)

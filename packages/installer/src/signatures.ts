@@ -82,10 +82,11 @@ function expectedKeys(keys: readonly TrustedKey[]): string {
  * key that expired in 2026 still verifies; a signature made after the key expired does not.
  */
 export async function verifyChecksumSignature(o: { text: string; signature: Uint8Array; file: string; signatureFile: string; keys: readonly TrustedKey[] }): Promise<VerifiedChecksums> {
-  const invalid = (what: string, found: string | undefined, cause?: unknown) => new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: ${what}; expected a signature by ${expectedKeys(o.keys)}${found ? `, found key ${found}` : ''}`, {
+  const invalid = (what: string, found: string | undefined, cause?: unknown, signer?: string) => new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: ${what}; expected a signature by ${expectedKeys(o.keys)}${found ? `, found key ${found}` : ''}`, {
     where: o.file,
     hint: 'the checksum file or its signature was changed (or the mirror re-signs with its own key: add that key with RUNNER_FEATURES_TRUSTED_KEYS or trustedKeys:); nothing was downloaded',
-    details: { signature: o.signatureFile, expected: o.keys.map((k) => k.fingerprint), ...(found ? { found } : {}) },
+    // `signer`: a trusted key made it but it does not verify (tampering), as opposed to an untrusted key.
+    details: { signature: o.signatureFile, expected: o.keys.map((k) => k.fingerprint), ...(found ? { found } : {}), ...(signer ? { signer } : {}) },
     ...(cause ? { cause } : {}),
   })
   if (!o.keys.length) throw invalid('no trusted key is configured for it', undefined)
@@ -118,7 +119,7 @@ export async function verifyChecksumSignature(o: { text: string; signature: Uint
       : await openpgp.verify({ message: await openpgp.createMessage({ binary: Buffer.from(o.text, 'utf8') }), signature, verificationKeys: signer.key, date, expectSigned: true })
     await Promise.all(result.signatures.map((s) => s.verified))
   } catch (err) {
-    throw invalid(`the signature does not verify (${(err as Error).message})`, `${found} (${formatFingerprint(signer.fingerprint)})`, err)
+    throw invalid(`the signature does not verify (${(err as Error).message})`, `${found} (${formatFingerprint(signer.fingerprint)})`, err, signer.fingerprint)
   }
   return { fingerprint: signer.fingerprint, signedText }
 }

@@ -24,7 +24,7 @@ afterAll(async () => {
 describe('buildNodeMirror (default)', () => {
   it('builds the default version', () => {
     expect(mirror.versions).toEqual([V])
-    expect(readdirSync(join(mirror.root, `v${V}`)).sort()).toEqual(['SHASUMS256.txt', `node-v${V}-linux-x64.tar.gz`])
+    expect(readdirSync(join(mirror.root, `v${V}`)).sort()).toEqual(['SHASUMS256.txt', 'SHASUMS256.txt.sig', `node-v${V}-linux-x64.tar.gz`])
   })
 
   it('SHASUMS256.txt holds the real sha256 of every file in the version directory', async () => {

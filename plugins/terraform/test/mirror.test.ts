@@ -25,6 +25,9 @@ describe('the terraform fixture mirror (default)', () => {
     expect(mirror.versions).toEqual(DEFAULT_TERRAFORM_VERSIONS)
     expect(readdirSync(join(mirror.root, 'terraform', '1.5.0')).sort()).toEqual([
       'terraform_1.5.0_SHA256SUMS',
+      // Signed with the fixture mirrors' test key under both names releases.hashicorp.com serves.
+      'terraform_1.5.0_SHA256SUMS.72D7468F.sig',
+      'terraform_1.5.0_SHA256SUMS.sig',
       'terraform_1.5.0_linux_amd64.zip',
       'terraform_1.5.0_linux_arm64.zip',
     ])
