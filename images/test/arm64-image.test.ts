@@ -1,7 +1,9 @@
 // images/base built for linux/arm64, for real: a private dockerd builds the real Dockerfile
 // (TARGETARCH=arm64) FROM an arm64 Debian base made with debootstrap, every RUN step executing
 // arm64 binaries under qemu-user through binfmt_misc, then runs the image under the same emulation.
-// What is not built here (no buildx, no registry, nothing from GitHub): the multi-arch manifest list,
+// The amd64 build of the same Dockerfile joins it in one OCI image index (buildah manifest, from
+// Debian's buildah/skopeo/umoci; no buildx, no registry): both platforms must be listed, and each is
+// pulled back out of the index by platform and run. What is not built here (nothing from GitHub):
 // the real Actions runner (a stand-in), ARC's container hooks and the static docker CLI (build args
 // `none`). See images/README.md. Skipped, with the reason printed, where root, dockerd, debootstrap,
 // qemu-user-static or binfmt_misc are missing.
@@ -11,12 +13,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureArm64Binfmt, type Binfmt } from './helpers/binfmt.js'
 import { loadRootfsImage } from './helpers/rootfs-image.js'
-import { debootstrapTarball, has, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
+import { debootstrapTarball, ensureCommands, has, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
 
 /** What the Dockerfile's package step wants (tar and gzip are Essential): all present, so no apt runs under emulation. */
 const ARM64_INCLUDE = ['ca-certificates', 'curl', 'git', 'jq', 'unzip', 'sudo', 'xz-utils', 'procps']
 const BASE_OS = 'runner-features-test/debian:bookworm-arm64'
 const BASE = 'runner-features-test/base:arm64'
+const BASE_OS_AMD64 = 'runner-features-test/debian:bookworm' // the same tag and cached tarball as images.test.ts
+const BASE_AMD64 = 'runner-features-test/base:amd64'
 const NODE_VERSION: string = JSON.parse(readFileSync(join(repo, 'toolchain.json'), 'utf8')).node
 const CLI_VERSION: string = JSON.parse(readFileSync(join(repo, 'packages', 'cli', 'package.json'), 'utf8')).version
 
@@ -43,7 +47,7 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
       timed('arm64 debootstrap (or cache)', () => debootstrapTarball('arm64', ARM64_INCLUDE)),
       timed('dockerd start', () => startDaemon()),
       timed('prepare context', async () => {
-        const res = await runAsync(process.execPath, [join(repo, 'images', 'scripts', 'prepare-context.mjs'), '--out', join(work, 'context'), '--arch', 'arm64'],
+        const res = await runAsync(process.execPath, [join(repo, 'images', 'scripts', 'prepare-context.mjs'), '--out', join(work, 'context'), '--arch', 'x64,arm64'],
           { cwd: repo, env: { ...process.env, PNPM: join(repo, '.tools', 'bin', 'pnpm') } })
         if (res.status !== 0) throw new Error(`prepare-context failed:\n${res.stderr}`)
         return res.stdout.trim()
@@ -72,16 +76,19 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
     console.log(`[arm64-image] timings (ms): ${JSON.stringify(timings)}`)
   }, 120_000)
 
+  /** The real images/base Dockerfile for one platform, with the stand-in runner and no GitHub downloads. */
+  const buildBase = (platform: string, from: string, tag: string) => daemon.dockerAsync(['build', '--platform', platform, '--network', 'host',
+    '-f', join(context, 'images', 'base', 'Dockerfile'),
+    '--build-arg', `BASE_IMAGE=${from}`,
+    '--build-arg', `RUNNER_DOWNLOAD_URL=${files.url}actions-runner-standin.tar.gz`,
+    // Optional downloads from GitHub/Docker (unreachable here): skipped, which also keeps emulated work small.
+    '--build-arg', 'RUNNER_CONTAINER_HOOKS_VERSION=none',
+    '--build-arg', 'DOCKER_VERSION=none',
+    '--build-arg', 'IMAGE_OS=debian12',
+    '-t', tag, context])
+
   it('builds images/base for linux/arm64 (TARGETARCH=arm64) from the real Dockerfile', async () => {
-    const res = await timed('build base arm64', () => daemon.dockerAsync(['build', '--platform', 'linux/arm64', '--network', 'host',
-      '-f', join(context, 'images', 'base', 'Dockerfile'),
-      '--build-arg', `BASE_IMAGE=${BASE_OS}`,
-      '--build-arg', `RUNNER_DOWNLOAD_URL=${files.url}actions-runner-standin.tar.gz`,
-      // Optional downloads from GitHub/Docker (unreachable here): skipped, which also keeps emulated work small.
-      '--build-arg', 'RUNNER_CONTAINER_HOOKS_VERSION=none',
-      '--build-arg', 'DOCKER_VERSION=none',
-      '--build-arg', 'IMAGE_OS=debian12',
-      '-t', BASE, context]))
+    const res = await timed('build base arm64', () => buildBase('linux/arm64', BASE_OS, BASE))
     expect(res.status, res.stderr.slice(-3000)).toBe(0)
     const inspect = JSON.parse(daemon.docker(['image', 'inspect', BASE]).stdout)[0]
     expect(inspect.Architecture).toBe('arm64')
@@ -120,6 +127,79 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
     for (const id of ['common-utils', 'cuda', 'docker', 'nodejs', 'powershell', 'python', 'terraform']) expect(res.stdout).toMatch(new RegExp(`^\\s*${id}\\s+@runner-features/${id}\\s`, 'm'))
     expect(res.stdout).toContain('on linux_arm64') // the fixture terraform prints the platform it was built for
   }, 300_000)
+
+  describe('one OCI image index for amd64 and arm64', () => {
+    const toolsMissing = blocked ?? ensureCommands({ buildah: 'buildah', skopeo: 'skopeo', umoci: 'umoci' })
+    if (toolsMissing) console.warn(`[arm64-image] image index SKIPPED: ${toolsMissing}`)
+    const layout = () => join(work, 'index')
+    const ref = () => `oci:${layout()}:latest`
+
+    it.skipIf(toolsMissing !== undefined)('buildah writes one index over the amd64 and arm64 builds (skopeo and umoci read it)', async () => {
+      const amd64Root = await timed('amd64 debootstrap (or cache)', () => debootstrapTarball('amd64'))
+      await timed('docker load (amd64 base)', () => loadRootfsImage(daemon, amd64Root, BASE_OS_AMD64, 'amd64', work))
+      const built = await timed('build base amd64', () => buildBase('linux/amd64', BASE_OS_AMD64, BASE_AMD64))
+      expect(built.status, built.stderr.slice(-3000)).toBe(0)
+      // Each build goes into one OCI layout as it is (docker save's layers are uncompressed and stay
+      // so, which saves gzip-ing ~1 GB), then buildah writes the index over both into that layout.
+      // buildah keeps its own storage in the work dir (vfs: no overlay mounts to clean up).
+      await timed('docker save + skopeo copy into the OCI layout', async () => {
+        for (const [arch, tag] of [['amd64', BASE_AMD64], ['arm64', BASE]] as const) {
+          const archive = join(work, `base-${arch}.tar`)
+          const saved = await daemon.dockerAsync(['save', '-o', archive, tag])
+          expect(saved.status, saved.stderr).toBe(0)
+          const copied = await runAsync('skopeo', ['copy', '-q', '--dest-oci-accept-uncompressed-layers', `docker-archive:${archive}`, `oci:${layout()}:${arch}`])
+          expect(copied.status, copied.stderr).toBe(0)
+          rmSync(archive)
+        }
+      })
+      const buildah = (args: string[]) => runAsync('buildah', ['--root', join(work, 'buildah'), '--runroot', join(work, 'buildah-run'), '--storage-driver', 'vfs', ...args])
+      await timed('buildah manifest', async () => {
+        expect((await buildah(['manifest', 'create', 'runner-features-base'])).status).toBe(0)
+        for (const arch of ['amd64', 'arm64']) {
+          const added = await buildah(['manifest', 'add', 'runner-features-base', `oci:${layout()}:${arch}`])
+          expect(added.status, added.stderr).toBe(0)
+        }
+        // Without --all: the images are in the layout already; only the index is written.
+        const pushed = await buildah(['manifest', 'push', '-q', 'runner-features-base', ref()])
+        expect(pushed.status, pushed.stderr).toBe(0)
+      })
+
+      const raw = run('skopeo', ['inspect', '--raw', ref()])
+      expect(raw.status, raw.stderr).toBe(0)
+      const index = JSON.parse(raw.stdout)
+      expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json')
+      expect(index.manifests.map((m: { platform: { os: string; architecture: string } }) => `${m.platform.os}/${m.platform.architecture}`).sort()).toEqual(['linux/amd64', 'linux/arm64'])
+      for (const arch of ['amd64', 'arm64']) {
+        const config = run('skopeo', ['--override-arch', arch, 'inspect', '--config', ref()])
+        expect(config.status, config.stderr).toBe(0)
+        expect(JSON.parse(config.stdout)).toMatchObject({ architecture: arch, os: 'linux', config: { User: 'runner' } })
+      }
+      // The index points at exactly the two images stored in the layout.
+      const tags = run('umoci', ['ls', '--layout', layout()])
+      expect(tags.status, tags.stderr).toBe(0)
+      expect(tags.stdout.trim().split('\n').sort()).toEqual(['amd64', 'arm64', 'latest'])
+      const stored = ['amd64', 'arm64'].map((arch) => JSON.parse(run('skopeo', ['inspect', `oci:${layout()}:${arch}`]).stdout).Digest)
+      expect(index.manifests.map((m: { digest: string }) => m.digest).sort()).toEqual(stored.sort())
+    }, 900_000)
+
+    it.skipIf(toolsMissing !== undefined)('each platform, taken from the index by platform, runs (arm64 under qemu)', async () => {
+      for (const [arch, machine, elf] of [['amd64', 'x86_64', '3e00'], ['arm64', 'aarch64', 'b700']] as const) {
+        const tag = `runner-features-test/index:${arch}`
+        const archive = join(work, `from-index-${arch}.tar`)
+        const copied = await timed(`index ${arch} → docker-archive`, () => runAsync('skopeo', ['--override-arch', arch, 'copy', '-q', ref(), `docker-archive:${archive}:${tag}`]))
+        expect(copied.status, copied.stderr).toBe(0)
+        const loaded = await timed(`docker load ${arch}`, () => daemon.dockerAsync(['load', '-i', archive]))
+        expect(loaded.status, loaded.stderr).toBe(0)
+        rmSync(archive)
+        const res = await timed(`run index ${arch}`, () => daemon.dockerAsync(['run', '--rm', '--platform', `linux/${arch}`, '--entrypoint', 'bash', tag, '-c',
+          'echo "arch=$(uname -m)"; echo "node_elf=$(od -An -tx1 -j18 -N2 /opt/runner-features/node/bin/node | tr -d " ")"; runner --version']))
+        expect(res.status, res.stderr).toBe(0)
+        expect(res.stdout).toContain(`arch=${machine}`)
+        expect(res.stdout).toContain(`node_elf=${elf}`)
+        expect(res.stdout).toContain(`@runner-features/cli/${CLI_VERSION} linux-${arch === 'amd64' ? 'x64' : 'arm64'} node-v${NODE_VERSION}`)
+      }
+    }, 600_000)
+  })
 
   it('leaves no container running', () => {
     expect(daemon.docker(['ps', '-q']).stdout.trim()).toBe('')
