@@ -127,20 +127,26 @@ export async function orchestrate(config, { github, launcher, log, sleep = (ms) 
 
   async function slot() {
     let backoff = 1000
+    let lastFailed = false
     for (let n = take(); n; n = take()) {
+      // A VM that failed (or a job that did not end cleanly) is not restarted at full speed:
+      // a broken image or mirror would otherwise burn one registration per second.
+      if (lastFailed) {
+        log(`waiting ${backoff / 1000}s after a failure`)
+        await sleep(backoff)
+        backoff = Math.min(backoff * 2, 60_000)
+      }
       const name = `${config.namePrefix}-${randomBytes(4).toString('hex')}`
       let registration
       try {
         registration = await github.generateJitConfig({ name, labels: config.labels, runnerGroupId: config.runnerGroupId })
       } catch (err) {
         if (err.code === 'GITHUB_AUTH_FAILED') throw err
-        log(`${name}: ${err.message}; retrying in ${backoff / 1000}s`)
+        log(`${name}: ${err.message}; retrying`)
         started-- // this VM never started
-        await sleep(backoff)
-        backoff = Math.min(backoff * 2, 60_000)
+        lastFailed = true
         continue
       }
-      backoff = 1000
       const vmDir = mkdtempSync(join(config.workDir, `${name}-`))
       const secretsDir = join(vmDir, 'secrets')
       mkdirSync(secretsDir, { mode: 0o700 })
@@ -152,8 +158,11 @@ export async function orchestrate(config, { github, launcher, log, sleep = (ms) 
         const status = await launcher.run({ name, vmDir, secretsDir, toolcache: config.toolcache, volumes: config.volumes, env: config.vmEnv, onLine: (l) => log(`[${name}] ${l}`) },
           (k) => { kill = k; kills.add(k) })
         log(`${name}: VM ended (${status})`)
+        lastFailed = status !== 0
+        if (!lastFailed) backoff = 1000
       } catch (err) {
         log(`${name}: VM failed: ${err.message}`)
+        lastFailed = true
       } finally {
         if (kill) kills.delete(kill)
         rmSync(vmDir, { recursive: true, force: true })

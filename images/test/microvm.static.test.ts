@@ -160,9 +160,10 @@ if [ "$1" = start ]; then echo "runner-vm-init: PID 1 (stand-in)"; exit 3; fi
       deleteRunner: async (id: number) => { deleted.push(id) },
     }
     const lines: string[] = []
+    const waits: number[] = []
     const workDir = join(scratch, 'work-krunvm')
     const count = await orchestrate({ jobs: 2, concurrency: 1, namePrefix: 'rf-vm', labels: ['self-hosted'], runnerGroupId: 1, toolcache: '/srv/toolcache-ro', volumes: [['/srv/cfg', '/etc/runner-features']], vmEnv: { RUNNER_FEATURES: 'nodejs@20' }, workDir },
-      { github, launcher, log: (l: string) => lines.push(l) })
+      { github, launcher, log: (l: string) => lines.push(l), sleep: async (ms: number) => { waits.push(ms) } })
     expect(count).toBe(2)
     const calls = readdirSync(join(k.home, 'calls')).filter((f) => f.endsWith('.argv')).sort()
     expect(calls.map((f) => f.replace(/^\d+-|\.argv$/g, ''))).toEqual(['create', 'start', 'delete', 'create', 'start', 'delete'])
@@ -187,6 +188,7 @@ if [ "$1" = start ]; then echo "runner-vm-init: PID 1 (stand-in)"; exit 3; fi
     expect(deleted).toEqual([1, 2])
     expect(lines).toContain(`[${name}] runner-vm-init: PID 1 (stand-in)`)
     expect(lines).toContain(`${name}: VM ended (3)`)
+    expect(waits).toEqual([1000]) // the stand-in VM exits 3: the next one waits (and none after the last)
   })
 
   it('retries a failed JIT request with backoff, and stops on bad credentials', async () => {
