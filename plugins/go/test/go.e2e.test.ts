@@ -65,9 +65,11 @@ describe.skipIf(!hasApt)('runner features install go', () => {
     expect(text.stdout).toMatch(new RegExp(`go\\s+${mirror.version.replaceAll('.', '\\.')}`))
   }, 120_000)
 
-  test('a re-install is a no-op without requests', async () => {
+  test('go (the default, latest) is the newest stable release; a re-install is a no-op without requests', async () => {
     const b = await box()
-    expect((await b.runner(['features', 'install', 'go@1.19'])).exitCode).toBe(0)
+    const first = await b.runner(['features', 'install', 'go'])
+    expect(first.exitCode, first.all).toBe(0)
+    expect(first.stdout).toContain(`go@latest → ${mirror.version}  installed`)
     server.resetRequests()
     const again = await b.runner(['features', 'install', 'go@1.19'])
     expect(again.exitCode, again.all).toBe(0)
