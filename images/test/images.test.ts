@@ -1,6 +1,7 @@
 // The real thing: a private dockerd, a Debian base made with debootstrap, images built from
-// images/base and images/server-run, containers run against the repo's fixture mirror and a
-// stand-in Actions runner. Skipped (with the reason printed) where root, dockerd or debootstrap are
+// images/base, images/server-run and images/microvm, containers run against the repo's fixture
+// mirror and a stand-in Actions runner; the microVM image is booted by deploy/microvm's
+// orchestrator in fresh namespaces (no KVM) against a fake GitHub API. Skipped (with the reason printed) where root, dockerd or debootstrap are
 // unavailable; everything started here is stopped in afterAll.
 import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
