@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildDemoMirror, startMirrorServer } from '../packages/fixture-mirror/dist/index.js'
+import { buildDemoMirror, mirrorSigningKey, startMirrorServer } from '../packages/fixture-mirror/dist/index.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const demo = join(root, 'demo')
@@ -26,6 +26,9 @@ const env = {
   RUNNER_FEATURES_CACHE_DIR: join(demo, 'cache'),
   RUNNER_FEATURES_MIRROR_NODEJS: `${server.url}nodejs/`,
   RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}terraform/`,
+  // The demo mirror signs its checksum files with a generated demo key (not nodejs.org's or
+  // HashiCorp's): trust it for this run, as a team trusts a mirror that re-signs (docs/trust.md).
+  RUNNER_FEATURES_TRUSTED_KEYS: (await mirrorSigningKey()).publicKeyFile,
 }
 
 let failed = false

@@ -49,3 +49,9 @@ export async function detachedSignature(data: Buffer | string, key?: openpgp.Pri
   const message = await openpgp.createMessage({ binary: Buffer.from(data) })
   return openpgp.sign({ message, signingKeys: signingKey, detached: true, format: 'binary' })
 }
+
+/** A fresh throwaway key pair (wrong-signer tests): the private key for {@link detachedSignature}, the armored public key to trust. */
+export async function generateTestKey(name = 'another signer (TEST KEY)'): Promise<{ privateKey: openpgp.PrivateKey; publicKeyArmored: string; fingerprint: string }> {
+  const { privateKey, publicKey } = await openpgp.generateKey({ userIDs: [{ name, email: 'test@example.invalid' }], format: 'object' })
+  return { privateKey, publicKeyArmored: publicKey.armor(), fingerprint: publicKey.getFingerprint().toUpperCase() }
+}

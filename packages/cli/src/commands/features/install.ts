@@ -28,12 +28,18 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
     jobs: Flags.integer({ description: 'Features installed in parallel (default: CPU count).', min: 1 }),
     refresh: refreshFlag,
     config: configFlag,
+    offline: Flags.boolean({ description: 'Open no network connection: use the download cache, cached indexes, the lock and file:// or directory mirrors only (OFFLINE_UNAVAILABLE names what is missing). Env: RUNNER_FEATURES_OFFLINE=1.', default: false }),
     frozen: Flags.boolean({ description: 'Install exactly what runner-features.lock pins; fail if it is missing, outdated or lacks this platform. Never writes the lock.', default: false }),
+    'insecure-skip-signatures': Flags.boolean({ description: 'Do not verify upstream signatures of checksum files (warns on every install; checksums stay mandatory). Env: RUNNER_FEATURES_SKIP_SIGNATURES=1.', default: false }),
   }
 
   async run(): Promise<InstallReport> {
     const { argv, flags } = await this.parse(FeaturesInstall)
-    return runInstall(createRuntime(flags), {
+    // Every HTTP client (features, plugin tarballs) reads the switch from the environment.
+    if (flags.offline) process.env.RUNNER_FEATURES_OFFLINE = '1'
+    // The engine reads the switch from the run's environment, where the env var sets it too.
+    const env = flags['insecure-skip-signatures'] ? { ...process.env, RUNNER_FEATURES_SKIP_SIGNATURES: '1' } : process.env
+    return runInstall(createRuntime(flags, env), {
       specs: argv as string[], mirror: flags.mirror, dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs, refresh: flags.refresh,
       config: flags.config, frozen: flags.frozen, json: this.jsonEnabled(), logger: this.logger,
     })
