@@ -53,7 +53,7 @@ export function terraformEntry(version: string, prelude = ''): ZipEntry {
 /** One tar entry for {@link tgz}. */
 export interface TarEntry {
   name: string
-  type?: 'file' | 'directory' | 'symlink'
+  type?: 'file' | 'directory' | 'symlink' | 'link'
   data?: Buffer | string
   linkname?: string
   mode?: number

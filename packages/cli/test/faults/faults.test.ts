@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { buildDemoMirror, cacheRoot } from '@runner-features/fixture-mirror'
+import { buildDemoMirror, cacheRoot, mirrorSigningKey } from '@runner-features/fixture-mirror'
 import { runScenario, type Scenario, type ScenarioResult, type World } from './scenario.js'
 import { archiveScenarios } from './scenarios/archives.js'
 import { cacheScenarios } from './scenarios/cache.js'
@@ -44,6 +44,7 @@ beforeAll(async () => {
     mirrorRoot: mirror.root,
     nodeVersion: mirror.nodejs.versions[0]!,
     credentials,
+    trustedKeys: (await mirrorSigningKey()).publicKeyFile,
     proxyCredentials,
     secrets: [...spellings(credentials, 't:/#%pw'), ...spellings(proxyCredentials, 'y@:/#%pass')],
   }

@@ -9,6 +9,8 @@ export interface World {
   mirrorRoot: string
   nodeVersion: string
   credentials: { user: string; password: string }
+  /** The fixture mirrors' TEST public key file: the mirror signs its checksum files with it, as upstreams do. */
+  trustedKeys: string
   /** Credentials of the HTTP proxy in the proxy scenarios. */
   proxyCredentials: { user: string; password: string }
   /** Strings that must appear in no output and no file: the password in every spelling a leak could take. */
@@ -55,9 +57,9 @@ export interface ScenarioResult {
   ms: number
 }
 
-/** `RUNNER_FEATURES_MIRROR_*` for both mirrors the fault server serves, with credentials in the URL. */
-export function mirrorEnv(server: FaultServer): Record<string, string> {
-  return { RUNNER_FEATURES_MIRROR_NODEJS: `${server.authUrl}nodejs/`, RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.authUrl}hashicorp/` }
+/** `RUNNER_FEATURES_MIRROR_*` for both mirrors the fault server serves (credentials in the URL), and the key their checksum files are signed with. */
+export function mirrorEnv(world: World, server: FaultServer): Record<string, string> {
+  return { RUNNER_FEATURES_MIRROR_NODEJS: `${server.authUrl}nodejs/`, RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.authUrl}hashicorp/`, RUNNER_FEATURES_TRUSTED_KEYS: world.trustedKeys }
 }
 
 /**
@@ -67,7 +69,7 @@ export function mirrorEnv(server: FaultServer): Record<string, string> {
 export async function runScenario(world: World, scenario: Scenario): Promise<ScenarioResult> {
   const started = Date.now()
   const server = await startFaultServer(world.mirrorRoot, world.credentials)
-  const box = await makeBox({ ...mirrorEnv(server), ...scenario.env?.(server) })
+  const box = await makeBox({ ...mirrorEnv(world, server), ...scenario.env?.(server) })
   const problems: string[] = []
   const found: string[] = []
   const runs: Run[] = []

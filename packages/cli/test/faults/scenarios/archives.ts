@@ -1,7 +1,8 @@
 import { lstat, mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { shasums, terraformEntry, tgz, zip, type ZipEntry } from '../archives.js'
+import { shasums, terraformEntry, tgz, zip, type TarEntry, type ZipEntry } from '../archives.js'
 import type { Ctx, Scenario } from '../scenario.js'
+import { overlaySigned, SIGNATURE_SUFFIXES } from '../signing.js'
 import { faultThenHeal, nodeSums, nodeTarball, TF, TF_SUMS, TF_ZIP } from './common.js'
 
 const tf = `terraform@${TF}`
@@ -10,7 +11,14 @@ const tf = `terraform@${TF}`
 async function serveTerraform(t: Ctx, entries: ZipEntry[]): Promise<void> {
   const archive = await zip(entries)
   t.server.overlay(TF_ZIP, archive)
-  t.server.overlay(TF_SUMS, shasums({ [TF_ZIP]: archive }))
+  await overlaySigned(t.server, TF_SUMS, shasums({ [TF_ZIP]: archive }), SIGNATURE_SUFFIXES.terraform)
+}
+
+/** Serves `entries` as the Node release tarball, with a checksum file that vouches for it. */
+async function serveNode(t: Ctx, entries: TarEntry[]): Promise<void> {
+  const archive = await tgz(entries)
+  t.server.overlay(nodeTarball(t.world), archive)
+  await overlaySigned(t.server, nodeSums(t.world), shasums({ [nodeTarball(t.world)]: archive }), SIGNATURE_SUFFIXES.nodejs)
 }
 
 /** A dir next to the install dirs that hostile entries aim at; it must stay empty. */
@@ -53,13 +61,11 @@ export const archiveScenarios: Scenario[] = [
     run: async (t) => {
       const target = await outside(t)
       const top = `node-v${t.world.nodeVersion}-linux-x64`
-      const archive = await tgz([
+      await serveNode(t, [
         { name: `${top}/`, type: 'directory' },
         { name: `${top}/lib`, type: 'symlink', linkname: target },
         { name: `${top}/lib/evil`, data: 'pwned\n' },
       ])
-      t.server.overlay(nodeTarball(t.world), archive)
-      t.server.overlay(nodeSums(t.world), shasums({ [nodeTarball(t.world)]: archive }))
       await faultThenHeal(t, { spec: `nodejs@${t.world.nodeVersion}`, codes: ['ARCHIVE_UNSAFE'], after: async () => mustStayEmpty(t, target) })
     },
   },
@@ -78,6 +84,23 @@ export const archiveScenarios: Scenario[] = [
       const many = Array.from({ length: 3000 }, (_, i): ZipEntry => ({ name: `share/f${i}`, data: 'x' }))
       await serveTerraform(t, [terraformEntry(TF), ...many])
       await faultThenHeal(t, { spec: tf, codes: ['ARCHIVE_TOO_LARGE'] })
+    },
+  },
+  {
+    name: 'archive: tar.gz hardlink to a file outside the install dir → ARCHIVE_UNSAFE',
+    run: async (t) => {
+      const top = `node-v${t.world.nodeVersion}-linux-x64`
+      await serveNode(t, [{ name: `${top}/`, type: 'directory' }, { name: `${top}/passwd`, type: 'link', linkname: '/etc/passwd' }])
+      await faultThenHeal(t, { spec: `nodejs@${t.world.nodeVersion}`, codes: ['ARCHIVE_UNSAFE'] })
+    },
+  },
+  {
+    name: 'archive: tar.gz with 6000 entries and a 4000-entry limit (the real Node release has ~2900) → ARCHIVE_TOO_LARGE',
+    env: () => ({ RUNNER_FEATURES_MAX_ARCHIVE_ENTRIES: '4000' }),
+    run: async (t) => {
+      const top = `node-v${t.world.nodeVersion}-linux-x64`
+      await serveNode(t, [{ name: `${top}/`, type: 'directory' }, ...Array.from({ length: 6000 }, (_, i): TarEntry => ({ name: `${top}/share/f${i}`, data: 'x' }))])
+      await faultThenHeal(t, { spec: `nodejs@${t.world.nodeVersion}`, codes: ['ARCHIVE_TOO_LARGE'] })
     },
   },
 ]

@@ -1,4 +1,4 @@
-import { open, readdir, rm, writeFile } from 'node:fs/promises'
+import { appendFile, chmod, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Ctx, Scenario } from '../scenario.js'
 import { nodeTarball, TF, TF_ZIP } from './common.js'
@@ -56,3 +56,32 @@ export const cacheScenarios: Scenario[] = [
     },
   },
 ]
+
+/** Every regular file under `dir`. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+}
+
+/**
+ * The extracted-tree store (`<cache>/store/v1/<key>/tree`) is linked into new installs: a file in it
+ * changed after it was recorded (a job writing through a hard link, a half-finished copy) must drop
+ * the entry, and the install must get the real bytes from the verified archive instead.
+ */
+cacheScenarios.push({
+  name: 'cache: a file in the extracted-tree store was modified → entry dropped, the install gets the real bytes',
+  run: async (t) => {
+    const spec = `terraform@${TF}`
+    await t.expectSuccess('first install', await t.install([spec]))
+    await t.expectSuccess('uninstall', await t.box.run(['features', 'uninstall', spec]))
+    const stored = (await filesUnder(join(t.box.cacheDir, 'store'))).filter((f) => f.includes('/tree/'))
+    if (!stored.length) return t.problem(`no extracted-tree store files under ${join(t.box.cacheDir, 'store')} to modify (layout changed?)`)
+    for (const file of stored) {
+      await chmod(file, 0o755)
+      await appendFile(file, '\necho tampered; exit 0\n')
+    }
+    await t.expectSuccess('install over a modified store entry', await t.install([spec]))
+    const installed = await readFile(join(t.box.toolCache, 'terraform', TF, 'x64', 'terraform'), 'utf8').catch(() => '')
+    if (installed.includes('tampered')) t.problem('the modified store file was linked into the install')
+  },
+})

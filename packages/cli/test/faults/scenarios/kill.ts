@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { shasums, terraformEntry, zip } from '../archives.js'
 import { waitFor, type RunOptions } from '../box.js'
 import type { Ctx, Scenario } from '../scenario.js'
+import { overlaySigned, SIGNATURE_SUFFIXES } from '../signing.js'
 import { nodeTarball, TF, TF_SUMS, TF_ZIP } from './common.js'
 
 const tf = `terraform@${TF}`
@@ -57,13 +58,13 @@ export const killScenarios: Scenario[] = [
       const flag = join(t.box.dir, 'slow-smoke')
       const started = join(t.box.dir, 'smoke-started')
       const archive = await zip([terraformEntry(TF, `if [ -e '${flag}' ]; then : > '${started}'; sleep 60; fi`)])
-      const serve = () => {
+      const serve = async () => {
         t.server.overlay(TF_ZIP, archive)
-        t.server.overlay(TF_SUMS, shasums({ [TF_ZIP]: archive }))
+        await overlaySigned(t.server, TF_SUMS, shasums({ [TF_ZIP]: archive }), SIGNATURE_SUFFIXES.terraform)
       }
-      serve()
+      await serve()
       await writeFile(flag, '')
-      await killAt(t, { spec: tf, phase: 'running the smoke test', reached: () => existsSync(started), heal: async () => (serve(), await rm(flag)) })
+      await killAt(t, { spec: tf, phase: 'running the smoke test', reached: () => existsSync(started), heal: async () => (await serve(), await rm(flag)) })
     },
   },
   {

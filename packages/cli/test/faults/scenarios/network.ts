@@ -22,6 +22,7 @@ export const networkScenarios: Scenario[] = [
     name: 'net: 429 + Retry-After: 3600 once → waits no longer than the cap, then succeeds',
     run: (t) => faultThenHeal(t, { spec: tf, inject: [[TF_ZIP, { kind: 'status', status: 429, retryAfter: 3600 }, 1]], opts: { timeoutMs: 90_000 } }),
   },
+  { name: 'net: 429 + Retry-After: 1 on every request → DOWNLOAD_FAILED', run: (t) => faultThenHeal(t, { spec: tf, inject: [[TF_ZIP, { kind: 'status', status: 429, retryAfter: 1 }]], codes: ['DOWNLOAD_FAILED'] }) },
   { name: 'net: reset before headers once → retried', run: (t) => faultThenHeal(t, { spec: tf, inject: [[TF_ZIP, { kind: 'reset-before-headers' }, 1]] }) },
   { name: 'net: reset before headers always → DOWNLOAD_FAILED', run: (t) => faultThenHeal(t, { spec: tf, inject: [[TF_ZIP, { kind: 'reset-before-headers' }]], codes: ['DOWNLOAD_FAILED'] }) },
   { name: 'net: reset mid-body once → retried', run: (t) => faultThenHeal(t, { spec: tf, inject: [[TF_ZIP, { kind: 'reset-mid-body', afterBytes: 200 }, 1]] }) },
