@@ -36,20 +36,23 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     work = mkdtempSync(join(tmpdir(), 'rf-images-'))
     chmodSync(work, 0o755)
     // Independent slow steps in parallel: debootstrap (cached), dockerd, the build context, mirror.
-    const [tarball, d, ctx, m] = await Promise.all([
+    // allSettled, and the daemon and mirror kept as soon as they run: when one step fails, afterAll
+    // still stops what the others started (a failed prepare-context used to leave dockerd running).
+    const settled = await Promise.allSettled([
       timed('debootstrap (or cache)', () => debootstrapTarball('amd64')),
-      timed('dockerd start', () => startDaemon()),
+      timed('dockerd start', () => startDaemon()).then((d) => { daemon = d }),
       timed('prepare context', async () => {
         const res = await runAsync(process.execPath, [join(repo, 'images', 'scripts', 'prepare-context.mjs'), '--out', join(work, 'context'),
           '--plugin', join(repo, 'images', 'test', 'fixtures', 'plugins', 'hello')], { cwd: repo, env: { ...process.env, PNPM: join(repo, '.tools', 'bin', 'pnpm') } })
         if (res.status !== 0) throw new Error(`prepare-context failed:\n${res.stderr}`)
         return res.stdout.trim()
       }),
-      timed('fixture mirror', () => startFixtureMirror()),
+      timed('fixture mirror', () => startFixtureMirror()).then((m) => { mirror = m }),
     ])
-    daemon = d
-    mirror = m
-    context = ctx
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
+    const tarball = (settled[0] as PromiseFulfilledResult<string>).value
+    context = (settled[2] as PromiseFulfilledResult<string>).value
     // The stand-in Actions runner, served like a release download.
     const www = join(work, 'www')
     mkdirSync(www)
