@@ -183,9 +183,10 @@ export function addToStore(cacheDir: string, input: StoreInput, staging: string,
           const to = join(tree, path)
           // Never a plain copy here: copying the whole tree would make every fresh install pay for it.
           method = method === 'hardlink' ? (linkSync(from, to), 'hardlink') : placeNoCopy(from, to, method)
-          const mode = lstatSync(to).mode & 0o7555
-          chmodSync(to, mode)
+          // One lstat: neither chmod nor link moves the mtime, and the inode and size stay.
           const st = lstatSync(to, { bigint: true })
+          const mode = Number(st.mode & 0o7555n)
+          if (mode !== Number(st.mode & 0o7777n)) chmodSync(to, mode)
           manifest.files.push([path, mode, Number(st.size), String(st.ino), String(st.mtimeNs)])
         }
         // Anything else (a socket, a fifo) the extractor never makes; not storable, so no entry.
