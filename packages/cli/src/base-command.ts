@@ -11,6 +11,8 @@ export abstract class RunnerCommand extends Command {
   protected async catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
     // oclif's own exits (--help, exit()) pass through untouched.
     if (err.oclif?.exit !== undefined && err.code === 'EEXIT') throw err
+    // The command did call parse (which threw): no "did not parse its arguments" warning after the error.
+    this.parsed = true
     process.exitCode = printError(err, this.jsonEnabled())
   }
 }

@@ -6,6 +6,7 @@
  * false and oclif handles the command as usual. They call the same operations as the commands.
  */
 export { guardProcess } from './last-line.js'
+import { readFileSync } from 'node:fs'
 import { printError } from './output.js'
 import { runState } from './run-state.js'
 import { listFeatures, printList } from './ops/list.js'
@@ -90,12 +91,28 @@ export async function fastPath(argv: readonly string[]): Promise<boolean> {
 export async function runOclif(argv: readonly string[], root: string): Promise<void> {
   const oclif = await import('@oclif/core')
   try {
-    await oclif.run([...argv], root)
+    await oclif.run(helpAlias(argv), root)
     await oclif.flush()
   } catch (err) {
     const e = err as { code?: unknown; oclif?: { exit?: number } }
     // `this.exit(n)` and help's exit: not errors.
     if (e?.code === 'EEXIT' && typeof e.oclif?.exit === 'number') process.exitCode = e.oclif.exit
-    else process.exitCode = printError(err, runState().json)
+    else process.exitCode = printError(err, runState().json, commandIds(root))
+  }
+}
+
+/** `-h` means `--help` as in every other CLI (oclif alone calls it a nonexistent flag); not after `--`. */
+function helpAlias(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--')
+  return argv.map((a, i) => (a === '-h' && (end === -1 || i < end) ? '--help' : a))
+}
+
+/** The commands in `features install` form, from the manifest the build writes (for did-you-mean). */
+function commandIds(root: string): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', root), 'utf8')) as { commands?: Record<string, { hidden?: boolean }> }
+    return Object.entries(manifest.commands ?? {}).filter(([, c]) => !c.hidden).map(([id]) => id.replaceAll(':', ' '))
+  } catch {
+    return []
   }
 }

@@ -41,7 +41,7 @@ test('coded errors keep their code; oclif usage errors (exit 2) are INVALID_ARGU
   printError(Object.assign(new Error('[MODULE_NOT_FOUND] import() failed'), { oclif: { exit: 1 } }), false)
   expect(stderr.map((l) => l.split('\n')[0])).toEqual([
     'error DISK_FULL: /cache: no space left',
-    'error INVALID_ARGUMENT: Nonexistent flag: --bogus',
+    'error INVALID_ARGUMENT: --bogus: unknown flag --bogus',
     'error INTERNAL_ERROR: unexpected error: [MODULE_NOT_FOUND] import() failed',
   ])
 })

@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs'
 import { RunnerError, isRunnerError, redactUrl, type Logger } from '@runner-features/core'
 import { normaliseError } from '@runner-features/engine/fast'
 import { runState } from './run-state.js'
+import { isOclifUsageError, linkDocs, usageError } from './usage-errors.js'
 
 /** Set once stdout's reader has gone (`| head`): further output is dropped, not an error. */
 let stdoutClosed = false
@@ -35,27 +36,24 @@ export function writeOut(text: string): void {
  * is not coded goes through the engine's normaliser (INTERNAL_ERROR keeping its real message,
  * DISK_FULL, PERMISSION_DENIED). Never a stack trace unless RUNNER_FEATURES_DEBUG is set.
  */
-export function printError(err: unknown, json: boolean): number {
+export function printError(err: unknown, json: boolean, commandIds?: readonly string[]): number {
   // The last line of defence already reported this run's fatal error; the run winding down after
   // the abort must not print a second one.
   if (runState().fatal) return 1
-  const e: RunnerError = isRunnerError(err)
-    ? err
-    : isUsageError(err)
-      ? new RunnerError('INVALID_ARGUMENT', redactUrl(err.message), { hint: 'run with --help for usage' })
-      : normaliseError(err)
+  const coded: RunnerError = isRunnerError(err) ? err : isOclifUsageError(err) ? usageError(err, commandIds) : normaliseError(err)
+  const e = withDocLinks(coded)
   if (process.env.RUNNER_FEATURES_DEBUG && e.code === 'INTERNAL_ERROR') process.stderr.write(`debug: ${(err as Error)?.stack ?? String(err)}\n`)
   if (json) writeOut(`${JSON.stringify(e.toJSON(), null, 2)}\n`)
   else process.stderr.write(`${e.render()}\n`)
   return 1
 }
 
-/**
- * oclif's parse and usage errors (unknown flag, missing argument, unknown command) exit 2; its
- * other errors (a command module that fails to load: exit 1) are not the user's doing.
- */
-function isUsageError(err: unknown): err is Error & { oclif: { exit: number } } {
-  return err instanceof Error && (err as { oclif?: { exit?: unknown } }).oclif?.exit === 2
+/** The same error with `docs/<page>.md` in its hint and message turned into published links. */
+function withDocLinks(e: RunnerError): RunnerError {
+  const hint = e.hint && linkDocs(e.hint)
+  const message = linkDocs(e.message)
+  if (hint === e.hint && message === e.message) return e
+  return new RunnerError(e.code, redactUrl(message), { where: e.where, hint, details: e.details, cause: e })
 }
 
 export function printJson(value: unknown): void {

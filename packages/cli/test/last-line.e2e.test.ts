@@ -81,7 +81,7 @@ describe('errors a user can cause stay what they were', () => {
     const b = await box()
     const res = await b.runner(['features', 'versions', 'nodejs', '--bogus'])
     expect(res.exitCode).toBe(1)
-    expect(res.stderr).toContain('error INVALID_ARGUMENT: Nonexistent flag: --bogus')
+    expect(res.stderr).toContain('error INVALID_ARGUMENT: --bogus: unknown flag --bogus')
     expect(res.all).not.toMatch(STACK)
   })
 })
