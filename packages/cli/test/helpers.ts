@@ -1,8 +1,10 @@
 import { execa } from 'execa'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stateFile } from '@runner-features/core'
+import { approvalsFileFor, approvePluginPolicy } from '@runner-features/core/config'
 import { mirrorSigningKey } from '@runner-features/fixture-mirror'
 
 /** The built CLI entry; end-to-end tests run it as a child process, as users do. */
@@ -27,6 +29,9 @@ export interface Sandbox {
   cleanup(): Promise<void>
 }
 
+/** The third-party plugins under test/fixtures (not `@runner-features/*`, so they need the plugin policy). */
+export const TEST_PLUGINS = ['@acme/runner-feature-crash', '@acme/runner-feature-greet', '@acme/runner-feature-hello', '@acme/runner-feature-wave']
+
 /** A throwaway tool cache, bin dir, download cache and plugins dir, wired through the environment. */
 export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'rf-e2e-'))
@@ -38,8 +43,12 @@ export async function sandbox(extraEnv: Record<string, string> = {}): Promise<Sa
     HOME: dir,
     // The fixture mirrors sign their checksum files with this TEST key, as upstreams sign theirs.
     RUNNER_FEATURES_TRUSTED_KEYS: (await mirrorSigningKey()).publicKeyFile,
+    // The third-party test plugins (test/fixtures) are allowed by an approved plugin policy.
+    RUNNER_FEATURES_POLICY: join(dir, 'runner-features.policy.yaml'),
     ...extraEnv,
   }
+  await writeFile(join(dir, 'runner-features.policy.yaml'), `plugins:\n${TEST_PLUGINS.map((n) => `  - { name: "${n}", version: "*" }\n`).join('')}`)
+  await approvePluginPolicy(join(dir, 'runner-features.policy.yaml'), approvalsFileFor(stateFile(env)))
   return {
     dir,
     toolCache: env.RUNNER_TOOL_CACHE!,

@@ -2,3 +2,4 @@
 // because they need zod and yaml, which neither plugins nor the `features list` path should load.
 export * from './config.js'
 export * from './lockfile.js'
+export * from './plugin-policy.js'

@@ -15,6 +15,7 @@ import { normaliseError } from './normalise.js'
 import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './project.js'
 import type { RunEnv } from './run-env.js'
 import type { Schedulable } from './schedule.js'
+import { assertLockedIntegrity, assertPluginsAllowed, pluginIntegrities } from './plugin-policy.js'
 import { checkSignatures, signatureTrust, type SignedArtifact, type SignatureTrust } from './signatures.js'
 
 /** What the plan step needs from the command line. */
@@ -111,6 +112,8 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
 
   const declarations = declarationsOf(discovery.plugins)
   const requirements = collectRequirements(requests, declarations)
+  // Before any plugin code is imported: third-party plugins need the (approved) plugin policy.
+  await assertPluginsAllowed(rt, [...requirements.keys()].map((id) => plugins.get(id)!).filter(Boolean), { cwd: o.cwd })
   const features = new Map(await Promise.all([...requirements.keys()].map(async (id) => [id, await deps.loadFeature(plugins.get(id)!)] as const)))
   for (const [id, feature] of features) {
     if (feature.options) declarations.set(id, { ...declarations.get(id)!, options: feature.options })
@@ -175,8 +178,10 @@ export async function planConfig(rt: RunEnv, o: PlanOptions, contexts: FeatureHt
     if (o.frozen) {
       if (!lock) throw new RunnerError('LOCKFILE_MISSING', 'there is no lock to install from', { where: project.lockFile, hint: 'run `runner features lock` and commit runner-features.lock, or drop --frozen' })
       if (!usable) throw outdatedError(project)
+      assertLockedIntegrity(lock, project.lockFile, project.plugins, await pluginIntegrities(rt))
       resolution = resolveFromLock(project)
     } else if (usable && lockHasPlatform(project, lock!, key)) {
+      assertLockedIntegrity(lock!, project.lockFile, project.plugins, await pluginIntegrities(rt))
       resolution = resolveFromLock(project)
     } else {
       resolution = await resolveFresh(project, net)

@@ -4,6 +4,7 @@ import { RunnerError, SYSTEM_VERSION, artifactsFor, availableVersions, canonical
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform, type FeatureHttp } from '@runner-features/installer'
 import { discover, type RunEnv } from './run-env.js'
+import { assertPluginsAllowed, pluginIntegrities } from './plugin-policy.js'
 import { checkSignatures, signatureTrust } from './signatures.js'
 
 /** Everything the config-driven commands share: config, lock, plugins and the requirement closure. */
@@ -50,6 +51,8 @@ export async function loadProject(rt: RunEnv, cwd: string, configFlag?: string):
     }
   }
   const requirements = collectRequirements(config.entries, declarations)
+  // Before any plugin code is imported (option schemas below): third-party plugins need the policy.
+  await assertPluginsAllowed(rt, [...requirements.keys()].map((id) => plugins.get(id)!).filter(Boolean), { configFile: config.file })
   const loaded = new Map<string, Promise<Feature>>()
   const feature = (id: string) => {
     let f = loaded.get(id)
@@ -135,14 +138,7 @@ function supports(ref: PluginRef, key: LockPlatform): boolean {
   return ref.manifest.platforms.some((s) => s.os === 'linux' && s.arch.includes(p.arch) && s.libc.includes(p.libc))
 }
 
-async function integrities(rt: RunEnv): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for (const dir of [...rt.pluginDirs].reverse()) {
-    const index = await readFile(join(dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { runnerFeatures?: { integrity?: Record<string, string> } }, () => undefined)
-    for (const [name, integrity] of Object.entries(index?.runnerFeatures?.integrity ?? {})) out.set(name, integrity)
-  }
-  return out
-}
+const integrities = pluginIntegrities
 
 export interface LockResult {
   lock: Lockfile

@@ -5,6 +5,7 @@ import {
   RunnerError, loadFeature, manifestProblem, pluginInstallDir, withFileLock,
   type FeatureManifest, type Logger, type PluginRef,
 } from '@runner-features/core'
+import { approvalsFileFor, assertPluginAllowed, findConfig, loadPluginPolicy, policyPathFor } from '@runner-features/core/config'
 import { downloadWithIntegrity, extractArchiveFile, resolveNpmPackage } from '@runner-features/installer'
 import type { Runtime } from '../runtime.js'
 
@@ -85,6 +86,9 @@ export async function installPlugin(rt: Runtime, spec: string, opts: { logger: L
       throw new RunnerError('PLUGIN_INVALID', `${pkg.name} has runtime dependencies (${deps.join(', ')})`, { where: spec, hint: 'feature plugins are self-contained bundles: bundle them (tsup noExternal) and move them to devDependencies' })
     }
     const ref: PluginRef = { name: pkg.name, version: pkg.version, dir: staging, origin: 'user', manifest: pkg.runner!.feature! }
+    // The plugin policy decides before any of the package's code is imported (docs/trust.md).
+    const policy = await loadPluginPolicy(policyPathFor(rt.env, await findConfig(process.cwd())), approvalsFileFor(rt.stateFile))
+    assertPluginAllowed({ name: pkg.name, version: pkg.version, integrity }, policy, spec)
     await loadFeature(ref)
 
     const target = join(modules, pkg.name)
