@@ -220,6 +220,8 @@ test.each([
 export function e2eTest(s: NewFeatureSpec): string {
   const env = `RUNNER_FEATURES_MIRROR_${s.id.toUpperCase().replaceAll('-', '_')}`
   return `import { execFileSync } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -232,17 +234,25 @@ import { mirror as buildMirror, VERSION, versionLine } from '../fixtures/mirror.
 let mirror: FixtureMirror
 let box: RunnerSandbox
 let root: string
+let policyDir: string
 
 beforeAll(async () => {
   root = (await buildMirror()).root
   mirror = await startFixtureMirror(root)
-  box = await runnerSandbox(findRunnerCli(import.meta.url), { ${env}: mirror.url })
+  // Plugins outside @runner-features/* load only by a plugin policy approved on the machine (docs/trust.md).
+  policyDir = await mkdtemp(join(tmpdir(), 'runner-policy-'))
+  const policy = join(policyDir, 'runner-features.policy.yaml')
+  await writeFile(policy, 'plugins:\\n  - { name: "${s.name}", version: "*" }\\n')
+  box = await runnerSandbox(findRunnerCli(import.meta.url), { ${env}: mirror.url, RUNNER_FEATURES_POLICY: policy })
+  const allowed = await box.run(['plugins', 'allow'])
+  expect(allowed.exitCode, allowed.stdout + allowed.stderr).toBe(0)
   const added = await box.run(['plugins', 'install', fileURLToPath(new URL('../', import.meta.url))])
   expect(added.exitCode, added.stdout + added.stderr).toBe(0)
 })
 afterAll(async () => {
   await mirror?.close()
   await box?.cleanup()
+  if (policyDir) await rm(policyDir, { recursive: true, force: true })
 })
 
 test('runner features install ${s.id} from the mirror: listing, checksum file, tarball, smoke test', async () => {
