@@ -1,8 +1,17 @@
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import { createRequire } from 'node:module'
 import { RunnerError, githubAuthHeaders, redactUrl } from '@runner-features/core'
 import { agentFor, type ProxyEnv } from './proxy.js'
 import { TransientHttpError } from './retry.js'
+
+/**
+ * node:http and node:https through `require`, not `import`: Node 24's ESM facade of node:http
+ * reads every export once, including the lazy `WebSocket`/`EventSource` getters, which compiles
+ * the whole bundled undici (≈ 70-250 ms of every install, seen in `--cpu-prof`); `require` does not.
+ */
+const require = createRequire(import.meta.url)
+const { request: httpRequest } = require('node:http') as typeof import('node:http')
+const { request: httpsRequest } = require('node:https') as typeof import('node:https')
 
 /** At most this many redirects per request, as browsers and curl's `--max-redirs` default in spirit. */
 export const MAX_REDIRECTS = 10
