@@ -2,17 +2,20 @@
 // machine (see docs/benchmarks.md). Timings never go into unit tests.
 //
 //   floor           bare `node -e 0` of the same Node binary the CLI runs on
-//   --version       ≤ 1.3× floor
+//   --version       ≤ 1.3× floor, as users run it: bin/run.js, an npm-installed bin (symlink +
+//                   `#!/usr/bin/env node`), the image's /usr/local/bin/runner wrapper, bin/runner
 //   features list   ≤ 1.5× floor with 30 plugins installed; flat from 0 to 100 plugins
 //   no-op install   ≤ 2× floor, zero requests (the mirror is shut down while it is timed)
-//   fresh install   a real 41 MB Node tarball from a loopback mirror, ≥ 2× faster than
-//                   `curl -o && sha256sum && tar -xzf` on the same file
+//   fresh install   nodejs@20.20.2 from a loopback mirror, fresh dirs, alternating with mise
+//                   (npm's @jdxcode/mise-linux-x64) on the same mirror: ≤ 1.0× mise (stretch 0.8×)
+//   second install  same artifact into another tool cache (store of extracted trees): ≤ 0.2× fresh
+//   five features   nodejs, terraform, powershell, go, java in one command: ≤ 1.3× the slowest alone
 //
-// Flags: --runs N (default 15), --check (exit 1 when a target is missed).
+// Flags: --runs N (default 15; installs use min(N, 5) pairs), --check (exit 1 when a target is missed).
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -20,8 +23,22 @@ const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 15
 const check = args.includes('--check')
 const node = process.execPath
-const runner = join(root, 'packages', 'cli', 'bin', 'run.js')
 const work = mkdtempSync(join(tmpdir(), 'rf-bench-'))
+
+/**
+ * The CLI as a user installs it: `pnpm deploy` copies the built package with its production
+ * dependencies (workspace packages as published: their dist) into a private dir, the way `npm i -g`
+ * lays it out. It also keeps the run immune to a rebuild of the working tree while it is timed.
+ */
+function deployCli() {
+  const dir = join(work, 'cli')
+  const args = ['--filter', '@runner-features/cli', 'deploy', '--prod', '--legacy', dir]
+  let res = spawnSync('pnpm', [...args, '--offline'], { cwd: root, encoding: 'utf8' })
+  if (res.status !== 0) res = spawnSync('pnpm', args, { cwd: root, encoding: 'utf8' })
+  if (res.status !== 0) throw new Error(`pnpm deploy of the CLI failed (run \`pnpm build\` first): ${res.stderr || res.stdout}`)
+  return join(dir, 'bin', 'run.js')
+}
+const runner = deployCli()
 
 // Figures without NODE_EXTRA_CA_CERTS (it triples Node's own start-up here: shared/reference/mise-aqua.md §6).
 const baseEnv = { ...process.env }
@@ -61,13 +78,28 @@ function pluginsDir(n) {
   return dir
 }
 
+/** The five features' fixture mirrors, served by scripts/bench-mirror.mjs in its own process. */
 async function startMirror() {
-  const child = spawn(node, [join(root, 'packages', 'fixture-mirror', 'dist', 'cli.js'), 'serve-demo'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(node, [join(root, 'scripts', 'bench-mirror.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
   const line = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(String(d)))
-    child.once('exit', (code) => reject(new Error(`mirror exited ${code}`)))
+    child.once('exit', (code) => reject(new Error(`bench mirror exited ${code}`)))
   })
   return { urls: JSON.parse(line.split('\n')[0]), stop: () => child.kill('SIGTERM') }
+}
+
+/** mise from the npm registry (`npm pack` checks the tarball's integrity), unpacked once under .cache/bench/. */
+const MISE_VERSION = '2026.9.15'
+function miseBinary() {
+  const dir = join(root, '.cache', 'bench', `mise-${MISE_VERSION}`)
+  const bin = join(dir, 'package', 'bin', 'mise')
+  if (existsSync(bin)) return bin
+  mkdirSync(dir, { recursive: true })
+  const packed = spawnSync('npm', ['pack', `@jdxcode/mise-linux-x64@${MISE_VERSION}`, '--pack-destination', dir, '--silent'], { cwd: dir, encoding: 'utf8' })
+  if (packed.status !== 0) throw new Error(`npm pack @jdxcode/mise-linux-x64@${MISE_VERSION} failed: ${packed.stderr}`)
+  const untar = spawnSync('tar', ['-xzf', join(dir, packed.stdout.trim().split('\n').pop()), '-C', dir])
+  if (untar.status !== 0) throw new Error(`unpacking mise failed: ${untar.stderr}`)
+  return bin
 }
 
 const results = []
@@ -81,69 +113,137 @@ try {
   const tc = join(work, 'toolcache')
   const env = (extra = {}) => ({ ...baseEnv, RUNNER_TOOL_CACHE: tc, RUNNER_FEATURES_BIN_DIR: join(work, 'bin'), RUNNER_FEATURES_CACHE_DIR: join(work, 'cache'), HOME: work, ...extra })
 
+  // The CLI as users run it. npm links a package's bin as a symlink to bin/run.js, run through its
+  // `#!/usr/bin/env node` with the runtime on PATH; the image runs a 1-line sh wrapper
+  // (images/base/runner.sh) that execs its own Node; developers run bin/runner.
+  const npmBin = join(work, 'npm-bin', 'runner')
+  mkdirSync(dirname(npmBin), { recursive: true })
+  symlinkSync(runner, npmBin)
+  const imageWrapper = join(work, 'image-runner')
+  writeFileSync(imageWrapper, readFileSync(join(root, 'images', 'base', 'runner.sh'), 'utf8').replaceAll('/opt/runner-features/node/bin/node', node).replaceAll('/opt/runner-features/cli', dirname(dirname(runner))))
+  chmodSync(imageWrapper, 0o755)
+  const devWrapper = join(root, 'bin', 'runner')
+  const userPath = `${dirname(node)}:${baseEnv.PATH ?? '/usr/bin:/bin'}`
+  const as = (extra) => env({ PATH: userPath, ...extra })
+
   // 1. start-up and list
   const p0 = pluginsDir(0), p30 = pluginsDir(30), p100 = pluginsDir(100)
   const a = measure({
     floor: [node, ['-e', '0']],
     version: [node, [runner, '--version'], env()],
+    versionNpm: [npmBin, ['--version'], as()],
+    versionImage: [imageWrapper, ['--version'], as()],
+    versionDev: [devWrapper, ['--version'], as()],
     list0: [node, [runner, 'features', 'list'], env({ RUNNER_FEATURES_PLUGINS_DIR: p0 })],
     list30: [node, [runner, 'features', 'list'], env({ RUNNER_FEATURES_PLUGINS_DIR: p30 })],
+    list30Npm: [npmBin, ['features', 'list'], as({ RUNNER_FEATURES_PLUGINS_DIR: p30 })],
+    list30Image: [imageWrapper, ['features', 'list'], as({ RUNNER_FEATURES_PLUGINS_DIR: p30 })],
     list100: [node, [runner, 'features', 'list'], env({ RUNNER_FEATURES_PLUGINS_DIR: p100 })],
     oclifHelp: [node, [runner, 'features', 'install', '--help'], env()],
   })
-  report('runner --version', a.version, a.floor, 1.3)
+  report('runner --version (node bin/run.js)', a.version, a.floor, 1.3)
+  report('runner --version (npm-installed bin)', a.versionNpm, a.floor, 1.3)
+  report('runner --version (image wrapper)', a.versionImage, a.floor, 1.3)
+  report('runner --version (dev bin/runner)', a.versionDev, a.floor, 1.3)
   report('features list, 30 plugins', a.list30, a.floor, 1.5)
+  report('features list, 30 plugins (npm-installed bin)', a.list30Npm, a.floor, 1.5)
+  report('features list, 30 plugins (image wrapper)', a.list30Image, a.floor, 1.5)
   report('features list, 100 vs 0 plugins (flat)', a.list100, a.list0, 1.15)
   const withCa = measure({ floor: [node, ['-e', '0'], { ...baseEnv, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt' }], version: [node, [runner, '--version'], { ...env(), NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt' }] }, Math.min(runs, 7))
 
-  // 2. installs against a loopback mirror (in its own process, so it never competes with timing code)
+  // 2. installs against the loopback mirrors. Signature checks are ON: the fixture mirrors sign
+  // their checksum files with a test key, trusted here as a re-signing mirror's key would be.
+  const mise = miseBinary()
   const mirror = await startMirror()
-  const mirrorEnv = { RUNNER_FEATURES_MIRROR_NODEJS: mirror.urls.nodejs, RUNNER_FEATURES_MIRROR_TERRAFORM: mirror.urls.hashicorp }
-  time(node, [runner, 'features', 'install', 'nodejs@20', 'terraform@1.5.0'], env(mirrorEnv))
-  const nodeVersion = JSON.parse(spawnSync(node, [runner, 'features', 'list', '--json'], { env: env(), encoding: 'utf8' }).stdout).installed.find((r) => r.id === 'nodejs').version
-  const tarUrl = `${mirror.urls.nodejs}v${nodeVersion}/node-v${nodeVersion}-linux-x64.tar.gz`
+  const u = mirror.urls
+  const mirrorEnv = { RUNNER_FEATURES_TRUSTED_KEYS: u.keys, RUNNER_FEATURES_MIRROR_NODEJS: u.nodejs, RUNNER_FEATURES_MIRROR_TERRAFORM: u.terraform, RUNNER_FEATURES_MIRROR_POWERSHELL: u.powershell, RUNNER_FEATURES_MIRROR_GO: u.go, RUNNER_FEATURES_MIRROR_JAVA: u.java }
+  const NODE = '20.20.2'
+  const pairs = Math.max(3, Math.min(runs, 5))
+  /** A fresh tool cache, download cache and state under `d` (nothing shared with other runs). */
+  const freshEnv = (d, cache = join(d, 'cache')) => env({ ...mirrorEnv, RUNNER_TOOL_CACHE: join(d, 'tc'), RUNNER_FEATURES_CACHE_DIR: cache, RUNNER_FEATURES_BIN_DIR: join(d, 'bin'), HOME: d })
+  const miseEnv = (d) => ({ PATH: baseEnv.PATH, HOME: d, MISE_DATA_DIR: join(d, 'data'), MISE_CACHE_DIR: join(d, 'cache'), MISE_STATE_DIR: join(d, 'state'), MISE_CONFIG_DIR: join(d, 'config'), MISE_NODE_MIRROR_URL: u.nodejs, MISE_USE_VERSIONS_HOST: 'false', MISE_NODE_GPG_VERIFY: 'false', MISE_YES: '1' })
 
-  // Fresh installs, alternating with the shell pipeline, on the disk and (when present) on tmpfs.
-  // Each run starts from a synced disk and writes into a new directory; nothing is deleted until
-  // the series is over. Deleting a 190 MB tree on this VM's ext4 (mounted with `discard`) slows
-  // the file creates of whatever runs next by 2-3×, for both tools alike, which measured the
-  // filesystem's backlog rather than the tools (docs/benchmarks.md).
-  const freshOn = (base, label) => {
-    const fresh = [], shell = [], dirs = []
-    try {
-      for (let i = 0; i < Math.max(3, Math.min(runs, 5)); i++) {
-        const d = mkdtempSync(join(base, 'rf-fresh-'))
-        dirs.push(d)
-        mkdirSync(join(d, 'x'), { recursive: true })
+  // Fresh installs alternating with mise; then a second install of the same artifact into another
+  // fresh tool cache that shares the first one's cache dir (the store of extracted trees). Each run
+  // starts from a synced disk and writes into new directories; nothing is deleted until the series
+  // is over (deleting a 190 MB tree on this VM's ext4, mounted with `discard`, slows the creates of
+  // whatever runs next by 2-3×: docs/benchmarks.md).
+  const fresh = [], second = [], miseRuns = [], dirs = []
+  try {
+    for (let i = 0; i < pairs; i++) {
+      const d = mkdtempSync(join(work, 'fresh-')), d2 = mkdtempSync(join(work, 'second-')), m = mkdtempSync(join(work, 'mise-'))
+      dirs.push(d, d2, m)
+      const ours = () => {
         spawnSync('sync')
-        fresh.push(time(node, [runner, 'features', 'install', `nodejs@${nodeVersion}`, '--no-link'], { ...env(mirrorEnv), RUNNER_TOOL_CACHE: join(d, 'tc'), RUNNER_FEATURES_CACHE_DIR: join(d, 'cache') }))
+        fresh.push(time(node, [runner, 'features', 'install', `nodejs@${NODE}`, '--no-link'], freshEnv(d)))
         spawnSync('sync')
-        shell.push(time('sh', ['-c', `curl -sSfo "${d}/n.tgz" "${tarUrl}" && sha256sum "${d}/n.tgz" >/dev/null && tar -xzf "${d}/n.tgz" -C "${d}/x"`]))
+        second.push(time(node, [runner, 'features', 'install', `nodejs@${NODE}`, '--no-link'], freshEnv(d2, join(d, 'cache'))))
       }
-    } finally {
-      for (const d of dirs) rmSync(d, { recursive: true, force: true })
-      spawnSync('sync')
+      const theirs = () => {
+        spawnSync('sync')
+        miseRuns.push(time(mise, ['install', `node@${NODE}`], miseEnv(m)))
+      }
+      // Alternate which tool goes first, so neither always inherits the other's writeback.
+      if (i % 2 === 0) { ours(); theirs() } else { theirs(); ours() }
     }
-    report(`fresh install node ${nodeVersion} vs curl+sha256sum+tar (${label})`, median(shell), median(fresh), 2, 'min')
-    return { fresh: median(fresh), shell: median(shell) }
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+    spawnSync('sync')
   }
-  const disk = freshOn(work, 'disk')
-  const shm = spawnSync('sh', ['-c', 'test -w /dev/shm && df -t tmpfs /dev/shm >/dev/null 2>&1']).status === 0 ? freshOn('/dev/shm', 'tmpfs') : undefined
+  const install = { fresh: median(fresh), mise: median(miseRuns), second: median(second), pairs, samples: { fresh, mise: miseRuns, second } }
+  report(`fresh install nodejs@${NODE} vs mise ${MISE_VERSION} (signatures on; mise: GPG off)`, install.fresh, install.mise, 1.0)
+  report(`second install of the same artifact (store) vs fresh`, install.second, install.fresh, 0.2)
+
+  // Five independent features: each alone, then all in one command, fresh dirs every time.
+  const five = ['nodejs@20.20.2', 'terraform@1.5.0', 'powershell@7.4.6', 'go@1.19.8', 'java@17']
+  const alone = Object.fromEntries(five.map((f) => [f, []]))
+  const together = []
+  const fiveDirs = []
+  try {
+    for (let i = 0; i < Math.min(pairs, 3); i++) {
+      for (const f of five) {
+        const d = mkdtempSync(join(work, 'one-'))
+        fiveDirs.push(d)
+        spawnSync('sync')
+        alone[f].push(time(node, [runner, 'features', 'install', f, '--no-link'], freshEnv(d)))
+      }
+      const d = mkdtempSync(join(work, 'five-'))
+      fiveDirs.push(d)
+      spawnSync('sync')
+      together.push(time(node, [runner, 'features', 'install', ...five, '--no-link'], freshEnv(d)))
+    }
+  } finally {
+    for (const d of fiveDirs) rmSync(d, { recursive: true, force: true })
+    spawnSync('sync')
+  }
+  const aloneMs = Object.fromEntries(Object.entries(alone).map(([f, xs]) => [f, median(xs)]))
+  const slowest = Math.max(...Object.values(aloneMs))
+  report('five features in one command vs the slowest alone', median(together), slowest, 1.3)
+
+  // The no-op's tool cache: nodejs and terraform installed once, then the mirror goes away.
+  time(node, [runner, 'features', 'install', 'nodejs@20', 'terraform@1.5.0'], env(mirrorEnv))
   mirror.stop()
 
   // 3. no-op install with the mirror gone: any request would fail the command.
-  const noop = measure({ floor: [node, ['-e', '0']], noop: [node, [runner, 'features', 'install', 'nodejs@20', 'terraform@1.5.0'], env(mirrorEnv)] })
+  const noop = measure({
+    floor: [node, ['-e', '0']],
+    noop: [node, [runner, 'features', 'install', 'nodejs@20', 'terraform@1.5.0'], env(mirrorEnv)],
+    noopImage: [imageWrapper, ['features', 'install', 'nodejs@20', 'terraform@1.5.0'], as(mirrorEnv)],
+  })
   report('no-op install (mirror down: zero requests)', noop.noop, noop.floor, 2)
+  report('no-op install, image wrapper (mirror down)', noop.noopImage, noop.floor, 2)
 
   console.log(`\nrunner-features benchmarks (${runs} runs, medians, ms; Node ${process.version}; NODE_EXTRA_CA_CERTS unset)\n`)
   const rows = [['case', 'ms', 'floor ms', 'ratio', 'target', ''], ...results.map((r) => [r.name, String(r.ms), String(r.floorMs), `${r.ratio}×`, r.target, r.ok ? 'ok' : 'MISSED'])]
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '))
-  console.log(`\nfresh install (ratio = shell / runner): disk ${disk.fresh.toFixed(0)} ms vs ${disk.shell.toFixed(0)} ms${shm ? `; tmpfs ${shm.fresh.toFixed(0)} ms vs ${shm.shell.toFixed(0)} ms` : ''}`)
+  console.log(`\nnodejs@${NODE}, ${install.pairs} pairs: runner ${install.fresh.toFixed(0)} ms, mise ${install.mise.toFixed(0)} ms, second install ${install.second.toFixed(0)} ms`)
+  console.log(`  runner ${fresh.map((x) => x.toFixed(0)).join(' ')} | mise ${miseRuns.map((x) => x.toFixed(0)).join(' ')} | second ${second.map((x) => x.toFixed(0)).join(' ')}`)
+  console.log(`five features: together ${median(together).toFixed(0)} ms; alone ${Object.entries(aloneMs).map(([f, ms]) => `${f} ${ms.toFixed(0)}`).join(', ')}`)
   console.log(`with NODE_EXTRA_CA_CERTS set: floor ${withCa.floor.toFixed(1)} ms, --version ${withCa.version.toFixed(1)} ms (${(withCa.version / withCa.floor).toFixed(2)}×)`)
   console.log(`oclif-routed command (features install --help): ${a.oclifHelp.toFixed(1)} ms (${(a.oclifHelp / a.floor).toFixed(2)}× floor) — the cost the fast paths avoid`)
   mkdirSync(join(root, '.bench'), { recursive: true })
-  writeFileSync(join(root, '.bench', 'results.json'), `${JSON.stringify({ node: process.version, runs, results, disk, shm, withCa }, null, 2)}\n`)
+  writeFileSync(join(root, '.bench', 'results.json'), `${JSON.stringify({ node: process.version, runs, results, install, five: { together, alone }, withCa }, null, 2)}\n`)
   if (check && results.some((r) => !r.ok)) process.exitCode = 1
 } finally {
   rmSync(work, { recursive: true, force: true })
