@@ -188,6 +188,13 @@ export interface Artifact {
   strip: number
   /** For `archive: 'file'`: the name the single file gets inside the install dir (mode 0755). */
   fileName?: string
+  /**
+   * The upstream publishes no digest for this file (Chrome for Testing): `sha256` is `''` and
+   * `runner features lock` downloads the file once, hashes it and pins that sha256 in the lock
+   * (trust on first use). Every install then verifies against the lock; without a lock entry the
+   * install fails closed with `CHECKSUM_MISSING` — never an unverified download.
+   */
+  trustOnFirstUse?: boolean
 }
 
 /**

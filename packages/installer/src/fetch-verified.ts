@@ -81,6 +81,13 @@ export async function fetchVerifiedAndExtract(artifact: Artifact, options: Fetch
 export function expectedSha256(artifact: Artifact, hint = 'runner-features never installs an unverified file; the plugin must declare a sha256'): string {
   const expected = artifact.sha256.toLowerCase()
   if (SHA256_RE.test(expected)) return expected
+  if (artifact.trustOnFirstUse) {
+    // The upstream publishes no digest: only a lock made by `runner features lock` pins one.
+    throw new RunnerError('CHECKSUM_MISSING', `the upstream publishes no sha256 for ${redactUrl(artifact.url)} and no lock pins one`, {
+      where: artifact.checksumSource,
+      hint: 'add the feature to the team config and run `runner features lock` (it downloads the file once and records its sha256), then install from that lock',
+    })
+  }
   throw new RunnerError('CHECKSUM_MISSING', `no valid sha256 for ${redactUrl(artifact.url)} ("${artifact.sha256}")`, { where: artifact.checksumSource, hint })
 }
 

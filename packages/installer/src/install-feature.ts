@@ -200,7 +200,7 @@ async function runPostInstall(feature: Feature, version: string, dir: string, ct
 async function smokeTest(feature: Feature, version: string, dir: string, ctx: FeatureContext): Promise<void> {
   const [cmd, ...args] = feature.smokeTest.command
   if (!cmd) return
-  const expected = feature.smokeTest.expect.replaceAll('{{version}}', version).replaceAll('{{major.minor}}', version.split('.').slice(0, 2).join('.'))
+  const expected = expandSmokeExpect(feature.smokeTest.expect, version)
   const file = join(dir, cmd)
   if (!(await exists(file))) {
     throw new RunnerError('SMOKE_TEST_FAILED', `${cmd} is missing from the extracted archive`, { where: `${feature.id}@${version}`, hint: 'the archive layout does not match the plugin (strip or bins); report it to the plugin author' })
@@ -260,4 +260,15 @@ export async function uninstallVersion(record: InstalledRecord, settings: Pick<I
   // The version dir, then the tool dir, when this was the last install in them.
   if (await rmdir(entry.versionDir).then(() => true, () => false)) await rmdir(dirname(entry.versionDir)).catch(() => undefined)
   await updateState(settings.stateFile, (state) => ({ ...state, installs: state.installs.filter((r) => !sameInstall(r, record)) }))
+}
+
+/**
+ * Fills a smoke test's `expect`: `{{version}}`, `{{major.minor}}`, and each of `{{major}}`,
+ * `{{minor}}`, `{{patch}}` for tools whose printed version is not the semver one (Chrome for
+ * Testing prints `138.0.7204.92` for the semver `138.7204.92`: `{{major}}.0.{{minor}}.{{patch}}`).
+ */
+export function expandSmokeExpect(expect: string, version: string): string {
+  const [major = '', minor = '', patch = ''] = version.split(/[.+-]/)
+  return expect.replaceAll('{{version}}', version).replaceAll('{{major.minor}}', version.split('.').slice(0, 2).join('.'))
+    .replaceAll('{{major}}', major).replaceAll('{{minor}}', minor).replaceAll('{{patch}}', patch)
 }

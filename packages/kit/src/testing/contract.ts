@@ -71,7 +71,7 @@ export function contractProblems(feature: Feature, pkgJson: { name?: string; dep
     }
   }
   // Artifact installs (everything but a packages-only feature) must prove the version they installed.
-  if ((!feature.packages || feature.system) && (!feature.smokeTest.command.length || !/\{\{(version|major\.minor)\}\}/.test(feature.smokeTest.expect))) problems.push('smokeTest must run something and expect {{version}} (or {{major.minor}})')
+  if ((!feature.packages || feature.system) && (!feature.smokeTest.command.length || !/\{\{(version|major\.minor|major)\}\}/.test(feature.smokeTest.expect))) problems.push('smokeTest must run something and expect {{version}} (or {{major.minor}}, {{major}})')
   if (!feature.packages && !feature.artifact && !feature.artifacts) problems.push('a downloadable feature must declare artifact() or artifacts()')
   if (!feature.platforms.length) problems.push('platforms must not be empty')
   return problems
@@ -80,7 +80,8 @@ export function contractProblems(feature: Feature, pkgJson: { name?: string; dep
 /** Checks an artifact a plugin produced: checksum present, URL under the upstream. */
 export function artifactProblems(feature: Feature, artifact: Artifact): string[] {
   const problems: string[] = []
-  if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) problems.push(`sha256 "${artifact.sha256}" is not 64 lower-case hex`)
+  // An upstream that publishes no digest declares so; the lock then pins one (trust on first use).
+  if (artifact.trustOnFirstUse ? artifact.sha256 !== '' : !/^[0-9a-f]{64}$/.test(artifact.sha256)) problems.push(`sha256 "${artifact.sha256}" is not 64 lower-case hex`)
   if (!artifact.url.startsWith(feature.upstream)) problems.push(`${artifact.url} is outside the upstream ${feature.upstream}; a mirror could not serve it`)
   if (!artifact.checksumSource) problems.push('checksumSource is empty')
   return problems
