@@ -22,6 +22,9 @@ for m in ${RUNNER_FEATURES_MIRRORS:-}; do
   id=$(printf '%s' "${m%%=*}" | tr 'a-z-' 'A-Z_')
   export "RUNNER_FEATURES_MIRROR_$id=${m#*=}"
 done
+# The CLI reads RUNNER_FEATURES_MIRRORS itself as URL-prefix rewrites (docs/offline.md); this
+# script's "id=URL" list is converted above and must not reach it.
+unset RUNNER_FEATURES_MIRRORS
 list=""
 for c in $(printf '%s' "${CUDA_COMPONENTS:-}" | tr ',' ' '); do
   list="${list:+$list, }$c"

@@ -123,6 +123,7 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
 
   it('installs RUNNER_FEATURES at start (terraform\'s linux_arm64 build) and `runner features list` shows it', async () => {
     const res = await timed('run features', () => daemon.dockerAsync(['run', '--rm', '--platform', 'linux/arm64', '--network', 'host',
+      '-v', `${mirror.trustedKeyFile}:/etc/runner-features/trusted/mirror.asc:ro`, '-e', 'RUNNER_FEATURES_TRUSTED_KEYS=/etc/runner-features/trusted/mirror.asc',
       '-e', 'RUNNER_FEATURES=terraform@1.5.0', '-e', `RUNNER_FEATURES_MIRROR_TERRAFORM=${mirror.hashicorp}`, BASE,
       'bash', '-c', 'runner features list && terraform version']))
     expect(res.status, res.stderr).toBe(0)

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { buildDemoMirror, mirrorSigningKey, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 import { has, isRoot, repo, run, runAsync } from './helpers/env.js'
 
 const NODE_VERSION = '24.21.0'
@@ -73,7 +73,8 @@ describe.skipIf(skipReason !== undefined)('arm64 under qemu', () => {
     const list = await runner(['features', 'list', '--json'])
     expect(list.status, list.stderr).toBe(0)
     expect(JSON.parse(list.stdout).plugins.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['nodejs', 'terraform']))
-    const install = await runner(['features', 'install', 'terraform@1.5.0', '--json'], { RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+    // The mirror re-signs HashiCorp's SHA256SUMS with the fixture TEST key: trust that key.
+    const install = await runner(['features', 'install', 'terraform@1.5.0', '--json'], { RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/`, RUNNER_FEATURES_TRUSTED_KEYS: (await mirrorSigningKey()).publicKeyFile })
     expect(install.status, install.stderr + install.stdout).toBe(0)
     expect(JSON.parse(install.stdout).results[0]).toMatchObject({ status: 'installed', path: join(work, 'tc', 'terraform', '1.5.0', 'arm64'), sourceUrl: 'https://releases.hashicorp.com/terraform/1.5.0/terraform_1.5.0_linux_arm64.zip' })
     expect(existsSync(join(work, 'tc', 'terraform', '1.5.0', 'arm64.complete'))).toBe(true)

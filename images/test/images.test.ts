@@ -19,6 +19,8 @@ const BASE = 'runner-features-test/base:test'
 const BASE_BAKED = 'runner-features-test/base:baked'
 const SERVER_RUN = 'runner-features-test/server-run:test'
 const MICROVM = 'runner-features-test/microvm:test'
+/** Where containers see the fixture mirror's public key (it re-signs the upstreams' checksum files). */
+const TRUSTED_KEY = '/etc/runner-features/trusted/mirror.asc'
 const TOKEN = 'AAAARegTokenSECRET-0f1e2d3c4b5a'
 const JIT = 'eyJKSVQiOiJTRUNSRVQtY29uZmlnLTlhOGI3YyJ9'
 
@@ -81,11 +83,15 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     '--build-arg', 'IMAGE_OS=debian12',
     '--build-arg', 'RUNNER_PLUGINS=plugins/hello',
   ]
+  /** docker run arguments that make the container trust the fixture mirror's signing key. */
+  const trust = () => ['-v', `${mirror.trustedKeyFile}:${TRUSTED_KEY}:ro`, '-e', `RUNNER_FEATURES_TRUSTED_KEYS=${TRUSTED_KEY}`]
+  /** The same key for build-time installs (a public key, so a build arg is fine). */
+  const trustArg = () => ['--build-arg', `RUNNER_FEATURES_TRUSTED_KEYS_ASC=${readFileSync(mirror.trustedKeyFile, 'utf8')}`]
   /** docker run with the stand-in's log dir mounted; returns the run and the recorded files. */
   function runRunner(env: Record<string, string>, extra: string[] = [], cmd: string[] = []) {
     const log = mkdtempSync(join(work, 'log-'))
     chmodSync(log, 0o777)
-    const args = ['run', '--rm', '--network', 'host', '-v', `${log}:/log`, '-e', 'RUNNER_STANDIN_LOG_DIR=/log', ...extra]
+    const args = ['run', '--rm', '--network', 'host', '-v', `${log}:/log`, '-e', 'RUNNER_STANDIN_LOG_DIR=/log', ...trust(), ...extra]
     for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`)
     const res = daemon.docker([...args, BASE, ...cmd])
     const recorded: Record<string, string> = {}
@@ -141,7 +147,7 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     expect(res.stdout).toMatch(/node-v24\./) // the CLI's Node did not change
     expect(res.stdout).toMatch(/hello\s+@acme\/runner-feature-hello\s+0\.3\.0/) // RUNNER_PLUGINS build arg
     const version = /node\/(20\.\d+\.\d+)\/x64/.exec(res.stdout)![1]
-    const marker = daemon.docker(['run', '--rm', '--network', 'host', '-e', 'RUNNER_FEATURES=nodejs@20', '-e', `RUNNER_FEATURES_MIRROR_NODEJS=${mirror.nodejs}`, BASE,
+    const marker = daemon.docker(['run', '--rm', '--network', 'host', ...trust(), '-e', 'RUNNER_FEATURES=nodejs@20', '-e', `RUNNER_FEATURES_MIRROR_NODEJS=${mirror.nodejs}`, BASE,
       'bash', '-c', `test -f /opt/hostedtoolcache/node/${version}/x64.complete && test -x /opt/hostedtoolcache/node/${version}/x64/bin/node && echo marker=ok`])
     expect(marker.stdout).toContain('marker=ok')
   }, 120_000)
@@ -193,7 +199,7 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
 
   it('bakes RUNNER_FEATURES in at build time (one layer) and installing them again at start is a no-op', async () => {
     const res = await timed('build base with baked features', () => daemon.dockerAsync([...baseArgs(),
-      '--build-arg', 'RUNNER_FEATURES=terraform@1.5.0', '--build-arg', `RUNNER_FEATURES_MIRRORS=terraform=${mirror.hashicorp}`, '-t', BASE_BAKED, context]))
+      '--build-arg', 'RUNNER_FEATURES=terraform@1.5.0', '--build-arg', `RUNNER_FEATURES_MIRRORS=terraform=${mirror.hashicorp}`, ...trustArg(), '-t', BASE_BAKED, context]))
     expect(res.status, res.stderr.slice(-3000)).toBe(0)
     const out = daemon.docker(['run', '--rm', '-e', 'RUNNER_FEATURES=terraform@1.5.0', BASE_BAKED, 'bash', '-c',
       'terraform version && stat -c "%U:%G" /opt/hostedtoolcache/terraform/1.5.0/x64 && ls -A "$HOME/.cache" 2>/dev/null | wc -l'])
@@ -235,8 +241,12 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       const log = mkdtempSync(join(work, 'vm-log-'))
       chmodSync(log, 0o777)
       const vmWork = join(work, 'vm-work')
+      const keys = mkdtempSync(join(work, 'vm-keys-')) // only the public key: never the fixture key's directory
+      writeFileSync(join(keys, 'mirror.asc'), readFileSync(mirror.trustedKeyFile))
+      chmodSync(keys, 0o755)
       const args = [join(repo, 'deploy', 'microvm', 'orchestrator.mjs'), '--url', 'https://github.com/acme', '--api-url', github.url,
-        '--launcher', 'namespace', '--rootfs', rootfs, '--jobs', '2', '--toolcache', toolcache, '--volume', `${log}:/log`, '--work-dir', vmWork,
+        '--launcher', 'namespace', '--rootfs', rootfs, '--jobs', '2', '--toolcache', toolcache, '--volume', `${log}:/log`, '--volume', `${keys}:/etc/runner-features/trusted`, '--work-dir', vmWork,
+        '--env', `RUNNER_FEATURES_TRUSTED_KEYS=${TRUSTED_KEY}`,
         '--env', 'RUNNER_FEATURES=nodejs@20', '--env', `RUNNER_FEATURES_MIRROR_NODEJS=${mirror.nodejs}`,
         '--env', 'RUNNER_STANDIN_LOG_DIR=/log', '--env', 'RUNNER_STANDIN_LOG_PER_HOST=1', '--env', 'RUNNER_STANDIN_HOLD_FILE=/log/go']
       const child = spawn(process.execPath, args, {
@@ -308,7 +318,7 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
   describe('server-run', () => {
     it('builds images/server-run FROM the base (python, common tools and powershell through features, one layer)', async () => {
       const res = await timed('build server-run', () => daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, 'images', 'server-run', 'Dockerfile'),
-        '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', `RUNNER_FEATURES_MIRRORS=powershell=${mirror.powershell}`, '-t', SERVER_RUN, context]))
+        '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', `RUNNER_FEATURES_MIRRORS=powershell=${mirror.powershell}`, ...trustArg(), '-t', SERVER_RUN, context]))
       expect(res.status, res.stderr.slice(-3000)).toBe(0)
       const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', SERVER_RUN]).stdout
       expect(history.split('\n').filter((l) => l.includes('runner features install $SERVER_RUN_FEATURES')).length).toBe(1)

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { mirrorSigningKey } from '@runner-features/fixture-mirror'
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const imagesCache = join(repo, '.cache', 'images')
@@ -171,8 +172,12 @@ export async function serveDir(dir: string): Promise<{ url: string; close(): Pro
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) }
 }
 
-/** The repo's fixture mirror (`fixture-mirror serve-demo`): nodejs, hashicorp and powershell mirrors on 127.0.0.1. */
-export async function startFixtureMirror(): Promise<{ nodejs: string; hashicorp: string; powershell: string; stop(): Promise<void> }> {
+/**
+ * The repo's fixture mirror (`fixture-mirror serve-demo`): nodejs, hashicorp and powershell mirrors
+ * on 127.0.0.1. It re-signs the upstreams' checksum files with the fixture TEST key, so installs
+ * from it need that key trusted: `trustedKeyFile` (armored public key) for RUNNER_FEATURES_TRUSTED_KEYS.
+ */
+export async function startFixtureMirror(): Promise<{ nodejs: string; hashicorp: string; powershell: string; trustedKeyFile: string; stop(): Promise<void> }> {
   const cli = join(repo, 'packages', 'fixture-mirror', 'dist', 'cli.js')
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm run build\` first`)
   const child = spawn(process.execPath, [cli, 'serve-demo'], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -190,6 +195,7 @@ export async function startFixtureMirror(): Promise<{ nodejs: string; hashicorp:
   const urls = JSON.parse(line) as { nodejs: string; hashicorp: string; powershell: string }
   return {
     ...urls,
+    trustedKeyFile: (await mirrorSigningKey()).publicKeyFile,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise<void>((r) => child.once('exit', () => r()))
