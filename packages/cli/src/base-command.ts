@@ -22,7 +22,7 @@ export const mirrorFlag = Flags.string({
   multiple: true,
   // Without this oclif would take the next argument (`terraform@1.5.0`) as another mirror.
   multipleNonGreedy: true,
-  default: [],
+  // No `default: []`: oclif's help would print it as "[default: ]".
   helpValue: '<id>=<url>',
 })
 

@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs'
 import { RunnerError, isRunnerError, redactUrl, type Logger } from '@runner-features/core'
 import { normaliseError } from '@runner-features/engine/fast'
 import { runState } from './run-state.js'
-import { isOclifUsageError, linkDocs, usageError } from './usage-errors.js'
+import { isOclifUsageError, linkDocs, truncate, usageError } from './usage-errors.js'
 
 /** Set once stdout's reader has gone (`| head`): further output is dropped, not an error. */
 let stdoutClosed = false
@@ -50,10 +50,16 @@ export function printError(err: unknown, json: boolean, commandIds?: readonly st
 
 /** The same error with `docs/<page>.md` in its hint and message turned into published links. */
 function withDocLinks(e: RunnerError): RunnerError {
-  const hint = e.hint && linkDocs(e.hint)
-  const message = linkDocs(e.message)
-  if (hint === e.hint && message === e.message) return e
-  return new RunnerError(e.code, redactUrl(message), { where: e.where, hint, details: e.details, cause: e })
+  const hint = e.hint && shortTokens(linkDocs(e.hint))
+  const message = shortTokens(linkDocs(e.message))
+  const where = e.where && shortTokens(e.where)
+  if (hint === e.hint && message === e.message && where === e.where) return e
+  return new RunnerError(e.code, redactUrl(message), { where, hint, details: e.details, cause: e })
+}
+
+/** A word of more than 200 characters is someone's pasted input, not a URL: echoed cut short. */
+function shortTokens(text: string): string {
+  return text.replace(/[^\s"]{201,}/g, (t) => truncate(t))
 }
 
 export function printJson(value: unknown): void {

@@ -5,8 +5,12 @@ import { formatBytes } from './output.js'
  * Download progress on stderr: a live bar per feature on a TTY; plain one-line events otherwise
  * (CI logs), so logs stay readable and grep-able.
  */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
+export function createProgress(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env, lineEveryMs = 10_000) {
+  // A live bar needs a terminal that understands \r and ANSI; NO_COLOR and TERM=dumb ask for none.
+  const live = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
   const active = new Map<string, Progress>()
+  /** Without a live bar: when each feature last printed a progress line (a long download is not silent). */
+  const lastLine = new Map<string, number>()
   let last = 0
   const render = (force = false) => {
     const now = Date.now()
@@ -23,16 +27,23 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
   }
   return {
     start(id: string, version: string, from: string) {
-      if (stream.isTTY) return
+      if (live) return
+      lastLine.set(id, Date.now())
       stream.write(`${id}: installing ${version} from ${from}\n`)
     },
     update(id: string, p: Progress) {
-      if (!stream.isTTY) return
+      if (!live) {
+        const now = Date.now()
+        if (now - (lastLine.get(id) ?? 0) < lineEveryMs || (p.total !== undefined && p.received >= p.total)) return
+        lastLine.set(id, now)
+        stream.write(`${id}: ${p.total ? `${Math.round((p.received / p.total) * 100)}% ` : ''}${formatBytes(p.received)}${p.total ? ` of ${formatBytes(p.total)}` : ''} downloaded\n`)
+        return
+      }
       active.set(id, p)
       render(p.received === p.total)
     },
     done() {
-      if (stream.isTTY && active.size) stream.write('\r\x1b[K')
+      if (live && active.size) stream.write('\r\x1b[K')
     },
   }
 }

@@ -6,11 +6,12 @@ import { runState } from '../run-state.js'
 import { createProgress } from '../progress.js'
 import type { Runtime } from '../runtime.js'
 import { printInstallReport } from './install-report.js'
+import { checkFeatureArgs } from '../spec-input.js'
 
 /** The flags of `runner features install`, as both the oclif command and the fast path pass them. */
 export interface InstallRunOptions {
   specs: string[]
-  mirror: string[]
+  mirror?: string[]
   dryRun: boolean
   link: boolean
   jobs?: number
@@ -27,9 +28,10 @@ export interface InstallRunOptions {
  * code. Shared by the oclif command and the fast path (fast-install.ts), so both behave the same.
  */
 export async function runInstall(rt: Runtime, o: InstallRunOptions): Promise<InstallReport> {
+  checkFeatureArgs(o.specs)
   const progress = createProgress()
   const report = await install(rt, {
-    specs: o.specs, cwd: process.cwd(), config: o.config, frozen: o.frozen, mirrors: parseMirrorFlags(o.mirror), dryRun: o.dryRun, link: o.link,
+    specs: o.specs, cwd: process.cwd(), config: o.config, frozen: o.frozen, mirrors: parseMirrorFlags(o.mirror ?? []), dryRun: o.dryRun, link: o.link,
     jobs: o.jobs ?? availableParallelism(), refresh: o.refresh, logger: o.logger, signal: abortOnSignals(),
     onStart: (id, version, from) => progress.start(id, version, from),
     onProgress: (id, p) => progress.update(id, p),
@@ -40,10 +42,22 @@ export async function runInstall(rt: Runtime, o: InstallRunOptions): Promise<Ins
     printInstallReport(report, false)
     if ('lockfile' in report) {
       const r = report as ConfigInstallReport
-      o.logger.info(`${r.config}: ${r.results.length} features in ${r.groups.length} parallel groups; ${r.lockfile.written ? 'wrote' : r.lockfile.used ? 'installed from' : 'kept'} ${r.lockfile.path}`)
+      o.logger.info(`${r.config}: ${plural(r.results.length, 'feature')} in ${plural(r.groups.length, 'parallel group')}; ${lockVerb(r, o.dryRun, failed.length > 0)} ${r.lockfile.path}`)
     }
     for (const f of failed) process.stderr.write(`${new RunnerError(f.error!.code as never, f.error!.message, { where: f.error!.where, hint: f.error!.hint }).render()}\n`)
   }
   if (failed.length) process.exitCode = 1
   return report
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+/** What happened to the lock, said truthfully: "installed from" only when every install succeeded. */
+function lockVerb(r: ConfigInstallReport, dryRun: boolean, failed: boolean): string {
+  if (r.lockfile.written) return 'wrote'
+  if (!r.lockfile.used) return 'kept'
+  if (dryRun) return 'would install from'
+  return failed ? 'read (not every install succeeded)' : 'installed from'
 }

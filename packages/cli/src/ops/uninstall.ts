@@ -1,9 +1,11 @@
 import { RunnerError, parseFeatureRequest, readState, specAcceptsInstalled } from '@runner-features/core'
 import { uninstallVersion } from '@runner-features/installer'
 import type { Runtime } from '../runtime.js'
+import { checkFeatureArgs } from '../spec-input.js'
 
 /** `runner features uninstall <id@version>`: removes matching installed versions (an exact version, or all with `--all`). */
 export async function uninstallFeatures(rt: Runtime, specs: readonly string[], all: boolean): Promise<{ schemaVersion: 1; removed: { id: string; version: string; arch: string; path: string }[] }> {
+  checkFeatureArgs(specs)
   const state = await readState(rt.stateFile)
   const removed: { id: string; version: string; arch: string; path: string }[] = []
   for (const text of specs) {

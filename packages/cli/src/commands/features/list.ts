@@ -14,7 +14,9 @@ export default class FeaturesList extends RunnerCommand {
   ]
 
   static flags = {
-    available: Flags.boolean({ description: 'List the features installable on a platform instead of what is installed.', default: false }),
+    // No default: with `default: false` the flag always "exists" and dependsOn never fires, so
+    // `list --platform x` without --available would silently list what is installed.
+    available: Flags.boolean({ description: 'List the features installable on a platform instead of what is installed.' }),
     platform: Flags.string({ description: 'With --available: linux-x64, linux-arm64, linux-x64-musl or linux-arm64-musl (default: this machine).', dependsOn: ['available'] }),
     distro: Flags.string({ description: 'With --available: <os-release ID>@<VERSION_ID>, e.g. ubuntu@24.04 (default: this machine).', dependsOn: ['available'] }),
   }

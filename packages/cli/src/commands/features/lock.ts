@@ -18,7 +18,7 @@ export default class FeaturesLock extends RunnerCommand {
 
   async run(): Promise<LockReport> {
     const { flags } = await this.parse(FeaturesLock)
-    const report = await lockProject(createRuntime(), { cwd: process.cwd(), config: flags.config, platforms: parsePlatforms(flags.platform), explicit: flags.platform !== 'all', mirrors: parseMirrorFlags(flags.mirror), refresh: flags.refresh, logger: this.logger, signal: new AbortController().signal })
+    const report = await lockProject(createRuntime(), { cwd: process.cwd(), config: flags.config, platforms: parsePlatforms(flags.platform), explicit: flags.platform !== 'all', mirrors: parseMirrorFlags(flags.mirror ?? []), refresh: flags.refresh, logger: this.logger, signal: new AbortController().signal })
     for (const w of report.warnings) this.logger.warn(w)
     if (!this.jsonEnabled()) {
       const lines = report.features.map((f) => `${f.id}@${f.version}  ${f.platforms.join(', ') || '(no platform)'}`)

@@ -11,7 +11,7 @@ export default class FeaturesOutdated extends RunnerCommand {
 
   async run(): Promise<OutdatedReport> {
     const { flags } = await this.parse(FeaturesOutdated)
-    const report = await outdatedProject(createRuntime(), { cwd: process.cwd(), config: flags.config, mirrors: parseMirrorFlags(flags.mirror), refresh: true, logger: this.logger, signal: new AbortController().signal })
+    const report = await outdatedProject(createRuntime(), { cwd: process.cwd(), config: flags.config, mirrors: parseMirrorFlags(flags.mirror ?? []), refresh: true, logger: this.logger, signal: new AbortController().signal })
     if (!this.jsonEnabled()) {
       writeOut(`${table([['FEATURE', 'CURRENT', 'WANTED', 'LATEST'], ...report.features.map((f) => [f.id, f.current ?? '-', f.wanted, f.latest])])}\n`)
     }

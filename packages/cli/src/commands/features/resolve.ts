@@ -18,7 +18,7 @@ export default class FeaturesResolve extends RunnerCommand {
 
   async run(): Promise<PlanReport> {
     const { flags } = await this.parse(FeaturesResolve)
-    const plan = await resolvePlan(createRuntime(), { cwd: process.cwd(), config: flags.config, mirrors: parseMirrorFlags(flags.mirror), refresh: flags.refresh, logger: this.logger, signal: new AbortController().signal })
+    const plan = await resolvePlan(createRuntime(), { cwd: process.cwd(), config: flags.config, mirrors: parseMirrorFlags(flags.mirror ?? []), refresh: flags.refresh, logger: this.logger, signal: new AbortController().signal })
     for (const w of plan.warnings) this.logger.warn(w)
     if (flags.mermaid) writeOut(planMermaid(plan))
     else if (!this.jsonEnabled()) {

@@ -14,7 +14,7 @@ export default class FeaturesUpgrade extends RunnerCommand {
 
   async run(): Promise<Awaited<ReturnType<typeof upgradeProject>>> {
     const { args, flags } = await this.parse(FeaturesUpgrade)
-    const report = await upgradeProject(createRuntime(), { cwd: process.cwd(), config: flags.config, id: args.id, mirrors: parseMirrorFlags(flags.mirror), refresh: true, logger: this.logger, signal: new AbortController().signal })
+    const report = await upgradeProject(createRuntime(), { cwd: process.cwd(), config: flags.config, id: args.id, mirrors: parseMirrorFlags(flags.mirror ?? []), refresh: true, logger: this.logger, signal: new AbortController().signal })
     for (const w of report.warnings) this.logger.warn(w)
     if (!this.jsonEnabled()) {
       const lines = report.changes.map((c) => `${c.id}: ${c.from ?? '(new)'} → ${c.to}`)
