@@ -1,4 +1,4 @@
-import { delimiter, isAbsolute, join } from 'node:path'
+import { delimiter, dirname, isAbsolute, join } from 'node:path'
 import { RunnerError, isRunnerError, parseSha256Sums, redactUrl, type Artifact, type Env, type Logger, type PluginRef, type SignatureDeclaration } from '@runner-features/core'
 import { HASHICORP_RELEASE_KEY, formatFingerprint, readKeyFiles, readPublicKeys, verifyChecksumSignature, type FeatureHttp, type TrustedKey, type VerifiedChecksums } from '@runner-features/installer'
 
@@ -15,8 +15,7 @@ export interface SignatureTrust {
 
 export function signatureTrust(env: Env, config?: { file: string; trustedKeys?: readonly string[] }): SignatureTrust {
   const fromEnv = (env.RUNNER_FEATURES_TRUSTED_KEYS ?? '').split(delimiter).filter(Boolean)
-  const base = config ? config.file.replace(/[^/]*$/, '') : ''
-  const fromConfig = (config?.trustedKeys ?? []).map((p) => (isAbsolute(p) ? p : join(base, p)))
+  const fromConfig = config ? (config.trustedKeys ?? []).map((p) => (isAbsolute(p) ? p : join(dirname(config.file), p))) : []
   return { extraKeyFiles: [...fromEnv, ...fromConfig], skip: env.RUNNER_FEATURES_SKIP_SIGNATURES === '1' || env.RUNNER_FEATURES_SKIP_SIGNATURES === 'true' }
 }
 
@@ -54,10 +53,8 @@ async function fetchSignature(http: FeatureHttp, checksumUrl: string, suffixes: 
   for (const suffix of suffixes) {
     const url = checksumUrl + suffix
     try {
-      const { body } = await http.open(url)
-      const chunks: Buffer[] = []
-      for await (const chunk of body) chunks.push(chunk as Buffer)
-      return { url, bytes: Buffer.concat(chunks) }
+      // Through the index cache, so `--offline` finds the signature a previous run verified.
+      return { url, bytes: await http.bytes(url) }
     } catch (err) {
       const status = isRunnerError(err) ? (err.details?.status as number | undefined) : undefined
       if (status !== 404 && status !== 410) throw err
