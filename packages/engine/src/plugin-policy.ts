@@ -16,12 +16,14 @@ export async function pluginIntegrities(rt: RunEnv): Promise<Map<string, string>
 
 /**
  * Refuses (PLUGIN_NOT_ALLOWED) before any of their code is imported the plugins a run would use
- * that are not `@runner-features/*` and not allowed by an approved plugin policy. The policy is
+ * that are not `@runner-features/*` and not allowed by an approved plugin policy. Plugins bundled
+ * in the CLI's own package (`oclif.plugins`) are part of the CLI and exempt: whoever can change
+ * that list can change the CLI itself, which no policy file can guard against. The policy is
  * `RUNNER_FEATURES_POLICY`, else `runner-features.policy.yaml` next to the team config
  * (`configFile`, or the one found from `cwd` for argument installs).
  */
 export async function assertPluginsAllowed(rt: RunEnv, refs: readonly PluginRef[], where: { configFile?: string; cwd?: string }): Promise<void> {
-  const thirdParty = refs.filter((r) => !r.name.startsWith(FIRST_PARTY_SCOPE))
+  const thirdParty = refs.filter((r) => r.origin !== 'bundled' && !r.name.startsWith(FIRST_PARTY_SCOPE))
   if (!thirdParty.length) return
   const configFile = where.configFile ?? (where.cwd ? await findConfig(where.cwd) : undefined)
   const [policy, integrity] = await Promise.all([loadPluginPolicy(policyPathFor(rt.env, configFile), approvalsFileFor(rt.stateFile)), pluginIntegrities(rt)])
