@@ -196,7 +196,7 @@ describe('runner features install', () => {
     expect(await readFile(ghPath, 'utf8')).toBe(`/existing\n${join(b.toolCache, 'terraform', '1.5.0', 'x64')}\n`)
   })
 
-  test('switching versions relinks; uninstall removes links, marker, files and state', async () => {
+  test('switching versions relinks; uninstall removes marker, files and state and links the version still installed', async () => {
     const b = await box()
     expect((await b.runner(['features', 'install', 'terraform@1.5.0'])).exitCode).toBe(0)
     expect((await b.runner(['features', 'install', 'terraform@1.6.0'])).exitCode).toBe(0)
@@ -206,7 +206,8 @@ describe('runner features install', () => {
 
     const un = await b.runner(['features', 'uninstall', 'terraform@1.5.0'])
     expect(un.exitCode, un.all).toBe(0)
-    expect(await exists(join(b.binDir, 'terraform'))).toBe(false)
+    expect(un.stdout).toContain('terraform 1.6.0 is linked now')
+    expect(await readlink(join(b.binDir, 'terraform'))).toBe(join(b.toolCache, 'terraform', '1.6.0', 'x64', 'terraform'))
     expect(await exists(join(b.toolCache, 'terraform', '1.5.0'))).toBe(false)
     const list = JSON.parse((await b.runner(['features', 'list', '--json'])).stdout)
     expect(list.installed.map((r: { version: string }) => r.version)).toEqual(['1.6.0'])

@@ -1,0 +1,44 @@
+import { lstat, readlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { sandbox, type Sandbox } from './helpers.js'
+
+// Links follow the installed versions: `list` shows which one is linked, uninstalling it links
+// another installed version (or says none is left), and --dry-run removes nothing.
+let server: MirrorServer
+let b: Sandbox
+beforeAll(async () => {
+  server = await startMirrorServer((await buildDemoMirror()).root)
+  b = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+})
+afterAll(async () => {
+  await server?.close()
+  await b?.cleanup()
+})
+
+const linked = async (r: { stdout: string }) => JSON.parse(r.stdout).installed.map((i: { version: string; linked: boolean }) => `${i.version}${i.linked ? '*' : ''}`).sort()
+
+test('list marks the linked version; uninstalling it relinks the other one; the last one takes its links with it', async () => {
+  for (const v of ['1.5.0', '1.5.7']) expect((await b.runner(['features', 'install', `terraform@${v}`])).exitCode).toBe(0)
+  const link = join(b.binDir, 'terraform')
+  expect(await readlink(link)).toContain('/terraform/1.5.7/')
+  expect(await linked(await b.runner(['features', 'list', '--json']))).toEqual(['1.5.0', '1.5.7*'])
+  expect((await b.runner(['features', 'list'])).stdout).toMatch(/terraform\s+1\.5\.7\s+yes\s/)
+
+  const dry = await b.runner(['features', 'uninstall', 'terraform@1.5.7', '--dry-run'])
+  expect(dry.exitCode, dry.all).toBe(0)
+  expect(dry.stdout).toContain('would remove terraform 1.5.7')
+  expect(await linked(await b.runner(['features', 'list', '--json']))).toEqual(['1.5.0', '1.5.7*'])
+
+  const res = await b.runner(['features', 'uninstall', 'terraform@1.5.7'])
+  expect(res.exitCode, res.all).toBe(0)
+  expect(res.stdout).toContain('removed terraform 1.5.7 (x64)')
+  expect(res.stdout).toContain('terraform 1.5.0 is linked now')
+  expect(await readlink(link)).toContain('/terraform/1.5.0/')
+  expect(await linked(await b.runner(['features', 'list', '--json']))).toEqual(['1.5.0*'])
+
+  const last = await b.runner(['features', 'uninstall', 'terraform@1.5.0', '--json'])
+  expect(JSON.parse(last.stdout).removed[0]).toMatchObject({ version: '1.5.0', linked: true, relinked: { version: null, links: [] } })
+  expect(await lstat(link).then(() => true, () => false)).toBe(false)
+})
