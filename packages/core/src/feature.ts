@@ -195,6 +195,19 @@ export interface Artifact {
    * install fails closed with `CHECKSUM_MISSING` — never an unverified download.
    */
   trustOnFirstUse?: boolean
+  /**
+   * A detached OpenPGP signature over this file's own bytes (AWS CLI's `<zip>.sig`), checked when
+   * `runner features lock` downloads a `trustOnFirstUse` artifact, before its sha256 is pinned: so
+   * the pinned digest is the signed one, not merely the first one seen.
+   */
+  detachedSignature?: {
+    /** Canonical URL of the signature (a mirror applies as for the file). */
+    url: string
+    /** Armored public key(s) the plugin ships; `RUNNER_FEATURES_TRUSTED_KEYS` / `trustedKeys:` add more. */
+    keys: string
+    /** Where the keys come from, for messages (`plugins/aws-cli/keys/aws-cli-team.asc`). */
+    keysSource: string
+  }
 }
 
 /**

@@ -13,6 +13,8 @@ function fakeHttp(served: Record<string, Buffer>) {
   const opened: string[] = []
   return {
     opened,
+    resolve: (url: string) => url,
+    bytes: async (url: string) => served[url] ?? Promise.reject(new Error(`unexpected request ${url}`)),
     open: async (url: string) => {
       opened.push(url)
       const body = served[url]
@@ -39,7 +41,7 @@ test('artifacts with a published sha256 are never downloaded at lock time', asyn
 })
 
 test('a failed download fails the lock (nothing is pinned from a partial read)', async () => {
-  const http = { open: async () => ({ body: Readable.from((async function* () { yield Buffer.from('par'); throw new Error('DOWNLOAD_FAILED') })()), size: 10, fetchedFrom: 'x' }) }
+  const http = { resolve: (u: string) => u, bytes: async () => Buffer.alloc(0), open: async () => ({ body: Readable.from((async function* () { yield Buffer.from('par'); throw new Error('DOWNLOAD_FAILED') })()), size: 10, fetchedFrom: 'x' }) }
   await expect(pinUnpublishedDigests([tofu], http)).rejects.toThrow('DOWNLOAD_FAILED')
 })
 
@@ -59,4 +61,11 @@ test.each([
   ['v{{version}}', '1.33.9', 'v1.33.9'],
 ])('smoke expectation %s for %s is %s', (template, version, expected) => {
   expect(expandSmokeExpect(template, version)).toBe(expected)
+})
+
+test('an artifact with a detached signature is pinned only when the signature over its bytes verifies', async () => {
+  const signed: Artifact = { ...tofu, detachedSignature: { url: `${tofu.url}.sig`, keys: '-----BEGIN PGP PUBLIC KEY BLOCK-----\nbroken\n-----END PGP PUBLIC KEY BLOCK-----', keysSource: 'plugin key' } }
+  const http = fakeHttp({ [tofu.url]: zip, [`${tofu.url}.sig`]: Buffer.from('not a signature') })
+  // An unreadable shipped key is never "no check": the lock fails.
+  await expect(pinUnpublishedDigests([signed], http)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID', where: 'plugin key' })
 })

@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto'
 import type { Artifact } from '@runner-features/core'
-import type { FeatureHttp } from '@runner-features/installer'
+import { readKeyFiles, readPublicKeys, verifyArtifactSignature, type FeatureHttp } from '@runner-features/installer'
+import type { SignatureTrust } from './signatures.js'
 
 /**
  * Trust on first use, only ever at lock time: every artifact whose upstream publishes no digest
- * (`trustOnFirstUse`, Chrome for Testing) is downloaded once and its sha256 and size filled in, so
- * the lock pins what was fetched now and every later install verifies against that. Other
- * artifacts pass through untouched. Installs never call this: without a lock entry they fail
- * closed (`CHECKSUM_MISSING`).
+ * (`trustOnFirstUse`: Chrome for Testing, AWS CLI) is downloaded once and its sha256 and size
+ * filled in, so the lock pins what was fetched now and every later install verifies against that.
+ * An artifact with a `detachedSignature` (AWS CLI) must verify against the plugin's keys (plus the
+ * runner's trusted keys) first, so the pinned digest is the signed one. Other artifacts pass
+ * through untouched. Installs never call this: without a lock entry they fail closed (`CHECKSUM_MISSING`).
  */
-export async function pinUnpublishedDigests(artifacts: readonly Artifact[], http: Pick<FeatureHttp, 'open'>): Promise<Artifact[]> {
+export async function pinUnpublishedDigests(artifacts: readonly Artifact[], http: Pick<FeatureHttp, 'open' | 'bytes' | 'resolve'>, trust?: Pick<SignatureTrust, 'extraKeyFiles'>): Promise<Artifact[]> {
   return Promise.all(artifacts.map(async (a) => {
     if (!a.trustOnFirstUse || a.sha256) return a
-    const { sha256, size } = await hashDownload(http, a.url)
-    return { ...a, sha256, size }
+    if (!a.detachedSignature) return { ...a, ...(await hashDownload(http, a.url)) }
+    const [bytes, signature] = await Promise.all([download(http, a.url), http.bytes(a.detachedSignature.url)])
+    const keys = [...(await readPublicKeys(a.detachedSignature.keys, a.detachedSignature.keysSource)), ...(await readKeyFiles(trust?.extraKeyFiles ?? []))]
+    await verifyArtifactSignature({ bytes, signature, file: http.resolve(a.url), signatureFile: http.resolve(a.detachedSignature.url), keys })
+    return { ...a, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length }
   }))
 }
 
@@ -27,4 +32,11 @@ async function hashDownload(http: Pick<FeatureHttp, 'open'>, url: string): Promi
     size += chunk.length
   }
   return { sha256: hash.digest('hex'), size }
+}
+
+/** One download in memory: a signature covers the whole file, so it is read before anything is pinned. */
+async function download(http: Pick<FeatureHttp, 'open'>, url: string): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of (await http.open(url)).body as AsyncIterable<Buffer>) chunks.push(chunk)
+  return Buffer.concat(chunks)
 }

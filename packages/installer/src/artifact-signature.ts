@@ -1,0 +1,42 @@
+import * as openpgp from 'openpgp'
+import { RunnerError } from '@runner-features/core'
+import { formatFingerprint, type TrustedKey } from './signatures.js'
+
+/**
+ * Verifies a detached OpenPGP signature made over an artifact's own bytes (AWS CLI's
+ * `awscli-exe-linux-x86_64-<V>.zip.sig`), as `gpg --verify file.sig file` does — next to
+ * {@link verifyChecksumSignature}, which verifies a signature over a checksum file. `signature` is
+ * binary or ASCII-armored. Returns the fingerprint of the trusted primary key that made it;
+ * anything else is `SIGNATURE_INVALID` naming the file, the keys expected and the key found. The
+ * key is judged at signing time, as gpg does.
+ */
+export async function verifyArtifactSignature(o: { bytes: Uint8Array; signature: Uint8Array; file: string; signatureFile: string; keys: readonly TrustedKey[] }): Promise<string> {
+  const expected = [...new Set(o.keys.map((k) => formatFingerprint(k.fingerprint)))].join(', ') || 'no trusted key'
+  const invalid = (what: string, found?: string, cause?: unknown) => new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: ${what}; expected a signature by ${expected}${found ? `, found key ${found}` : ''}`, {
+    where: o.file,
+    hint: 'the file or its signature was changed (or a mirror serves other bytes: add its key with RUNNER_FEATURES_TRUSTED_KEYS or trustedKeys:); nothing was installed or locked',
+    details: { signature: o.signatureFile, expected: o.keys.map((k) => k.fingerprint), ...(found ? { found } : {}) },
+    ...(cause ? { cause } : {}),
+  })
+  if (!o.keys.length) throw invalid('no trusted key is configured for it')
+  let signature: openpgp.Signature
+  try {
+    const text = Buffer.from(o.signature).toString('utf8')
+    signature = text.includes('-----BEGIN PGP SIGNATURE-----') ? await openpgp.readSignature({ armoredSignature: text }) : await openpgp.readSignature({ binarySignature: o.signature })
+  } catch (err) {
+    throw invalid(`not an OpenPGP signature (${(err as Error).message})`, undefined, err)
+  }
+  const ids = signature.getSigningKeyIDs()
+  const found = ids.map((id) => id.toHex().toUpperCase()).join(', ') || 'none named'
+  const signer = o.keys.find((k) => ids.some((id) => k.key.getKeys(id).length > 0))
+  if (!signer) throw invalid('signed by a key that is not trusted', found)
+  const created = (signature.packets[0] as { created?: Date } | undefined)?.created ?? new Date()
+  const date = created.getTime() < Date.now() ? created : new Date()
+  try {
+    const result = await openpgp.verify({ message: await openpgp.createMessage({ binary: o.bytes }), signature, verificationKeys: signer.key, date, expectSigned: true })
+    await Promise.all(result.signatures.map((s) => s.verified))
+  } catch (err) {
+    throw invalid(`the signature does not verify (${(err as Error).message})`, `${found} (${formatFingerprint(signer.fingerprint)})`, err)
+  }
+  return signer.fingerprint
+}
