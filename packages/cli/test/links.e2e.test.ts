@@ -42,3 +42,16 @@ test('list marks the linked version; uninstalling it relinks the other one; the 
   expect(JSON.parse(last.stdout).removed[0]).toMatchObject({ version: '1.5.0', linked: true, relinked: { version: null, links: [] } })
   expect(await lstat(link).then(() => true, () => false)).toBe(false)
 })
+
+test('two versions of one tool in one call: both installed, the last named linked; one bad request installs nothing', async () => {
+  const bad = await b.runner(['features', 'install', 'terraform@1.6.0', 'terraform@99'])
+  expect(bad.exitCode).toBe(1)
+  expect(bad.stderr).toContain('error VERSION_NOT_FOUND: terraform@99')
+  expect(JSON.parse((await b.runner(['features', 'list', '--json'])).stdout).installed).toEqual([])
+
+  const res = await b.runner(['features', 'install', 'terraform@1.5.0', 'terraform@1.6.0'])
+  expect(res.exitCode, res.all).toBe(0)
+  expect(res.stdout).toContain('terraform@1.5.0 → 1.5.0  installed')
+  expect(res.stdout).toContain('terraform@1.6.0 → 1.6.0  installed')
+  expect(await linked(await b.runner(['features', 'list', '--json']))).toEqual(['1.5.0', '1.6.0*'])
+})
