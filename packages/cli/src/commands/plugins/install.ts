@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { RunnerCommand } from '../../base-command.js'
 import { installPlugin, type PluginInstallResult } from '../../ops/plugins.js'
+import { checkPluginArgument } from '../../ops/plugin-input.js'
 import { createRuntime } from '../../runtime.js'
 
 export default class PluginsInstall extends RunnerCommand {
@@ -16,7 +17,9 @@ export default class PluginsInstall extends RunnerCommand {
 
   async run(): Promise<PluginInstallResult> {
     const { args, flags } = await this.parse(PluginsInstall)
-    const result = await installPlugin(createRuntime(), args.plugin, { logger: this.logger, registry: flags.registry })
+    const rt = createRuntime()
+    await checkPluginArgument(rt, args.plugin)
+    const result = await installPlugin(rt, args.plugin, { logger: this.logger, registry: flags.registry })
     if (!this.jsonEnabled()) process.stdout.write(`installed plugin ${result.name}@${result.version} (feature "${result.id}") into ${result.dir}\n`)
     return result
   }
