@@ -99,6 +99,21 @@ test('the config is found by searching upward from the cwd; --config overrides; 
 test('docs/runner-config.schema.json is the JSON Schema generated from the zod schema (update: vitest -u)', async () => {
   const generated = configJsonSchema() as { properties: Record<string, unknown>; additionalProperties: unknown }
   await expect(`${JSON.stringify(generated, null, 2)}\n`).toMatchFileSnapshot('../../../docs/runner-config.schema.json')
-  expect(Object.keys(generated.properties)).toEqual(['features', 'tools', 'cache', 'limits', 'trustedKeys'])
+  expect(Object.keys(generated.properties)).toEqual(['features', 'tools', 'cache', 'limits', 'trustedKeys', 'mirrors', 'mirrorsOnly'])
   expect(generated.additionalProperties).toBe(false)
+})
+
+describe('mirrors: and mirrorsOnly:', () => {
+  test('rules keep file order, name their line, and a directory resolves against the config\'s folder', () => {
+    const cfg = parse('features: [nodejs]\nmirrorsOnly: true\nmirrors:\n  "https://nodejs.org/dist/": http://m.example/node/\n  "https://github.com/": ../mirror/github/\n')
+    expect(cfg.mirrorsOnly).toBe(true)
+    expect(cfg.mirrors).toEqual([
+      { prefix: 'https://nodejs.org/dist/', replacement: 'http://m.example/node/', where: `${FILE}:4:31` },
+      { prefix: 'https://github.com/', replacement: 'file:///repo/mirror/github/', where: `${FILE}:5:26` },
+    ])
+  })
+
+  test('a bad rule is INVALID_MIRROR at its line', () => {
+    expect(() => parse('mirrors:\n  "https://nodejs.org/dist/": ftp://m.example/node/\n')).toThrow(expect.objectContaining({ code: 'INVALID_MIRROR', where: `${FILE}:2:31` }))
+  })
 })

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { parseByteSize, parseCount, type ConfigLimits } from './archive-limits.js'
 import { RunnerError, isRunnerError } from './errors.js'
 import { parseVersionSpec } from './version-spec.js'
+import { mirrorRewrite, type MirrorRewrite } from './mirror-rewrites.js'
 import type { DependencyRequest } from './resolver.js'
 
 // The team config, `.github/runner-config.yml`. zod and yaml live only in this module and
@@ -49,11 +50,15 @@ export const runnerConfigSchema = z
       .describe('Archive limits: an archive past one fails with ARCHIVE_TOO_LARGE.'),
     trustedKeys: z.array(z.string().min(1)).optional()
       .describe('Armored OpenPGP public key files (relative to this file) trusted to sign checksum files, added to the plugins\' own keys: for a mirror that re-signs. See docs/trust.md.'),
+    mirrors: z.record(z.string(), z.string()).optional()
+      .describe('Global mirror rewrites, URL prefix → replacement (http(s)://, file:// or a directory relative to this file); first match wins, after RUNNER_FEATURES_MIRRORS. See docs/offline.md.'),
+    mirrorsOnly: z.boolean().optional()
+      .describe('true: never contact a host the mirror rewrites do not send to (MIRROR_REQUIRED). See docs/offline.md.'),
   })
   .describe('runner-features team config: the tools this repository\'s runners need.')
 
 /** Keys allowed at each level, for hints on unknown keys. */
-const ALLOWED: Record<string, string[]> = { root: ['features', 'tools', 'cache', 'limits', 'trustedKeys'], entry: ['id', 'version', 'options'], cache: ['enabled', 'path'], limits: ['maxExpandedSize', 'maxEntries', 'maxExpansionRatio'] }
+const ALLOWED: Record<string, string[]> = { root: ['features', 'tools', 'cache', 'limits', 'trustedKeys', 'mirrors', 'mirrorsOnly'], entry: ['id', 'version', 'options'], cache: ['enabled', 'path'], limits: ['maxExpandedSize', 'maxEntries', 'maxExpansionRatio'] }
 
 export interface ConfigEntry extends DependencyRequest {
   section: 'features' | 'tools'
@@ -71,6 +76,9 @@ export interface RunnerConfig {
   limitsWhere?: string
   /** `trustedKeys:` as written (paths relative to `file`). */
   trustedKeys?: string[]
+  /** `mirrors:` validated, in file order (directories resolved against the file's folder). */
+  mirrors?: MirrorRewrite[]
+  mirrorsOnly?: boolean
 }
 
 /** The JSON Schema for editors (`# yaml-language-server: $schema=…`). */
@@ -128,7 +136,13 @@ export function parseConfig(text: string, file: string, display = file): RunnerC
   }
   const limitsNode = parsed.data.limits ? nodeAt(doc, ['limits']) : undefined
   const limits = parsed.data.limits ? { limits: parsed.data.limits, limitsWhere: `${at(limitsNode?.range?.[0] ?? 0).where} limits` } : {}
-  return { file, display, entries, cache: parsed.data.cache, ...limits, ...(parsed.data.trustedKeys ? { trustedKeys: parsed.data.trustedKeys } : {}) }
+  const mirrors = parsed.data.mirrors
+    ? Object.entries(parsed.data.mirrors).map(([prefix, replacement]) => mirrorRewrite(prefix, replacement, at(nodeAt(doc, ['mirrors', prefix])?.range?.[0] ?? 0).where, dirname(file)))
+    : undefined
+  return {
+    file, display, entries, cache: parsed.data.cache, ...limits, ...(parsed.data.trustedKeys ? { trustedKeys: parsed.data.trustedKeys } : {}),
+    ...(mirrors ? { mirrors } : {}), ...(parsed.data.mirrorsOnly !== undefined ? { mirrorsOnly: parsed.data.mirrorsOnly } : {}),
+  }
 }
 
 function splitIdSpec(text: string): { id: string; spec?: string; options?: undefined } {

@@ -1,5 +1,5 @@
 import { execa } from 'execa'
-import type { Exec, Feature, FeatureContext, Logger, Platform } from '@runner-features/core'
+import type { Exec, Feature, FeatureContext, Logger, NetworkPolicy, Platform } from '@runner-features/core'
 import { FeatureHttp } from './http.js'
 
 /** Process execution for plugins and smoke tests: argv arrays only, never a shell. */
@@ -18,6 +18,8 @@ export interface ContextOptions {
   indexTtlMs: number
   onRequest?: (url: string) => void
   exec?: Exec
+  /** Global rewrites / mirrorsOnly / offline; absent: from the environment (see `networkPolicy`). */
+  network?: NetworkPolicy
 }
 
 /** Builds the context a plugin gets: the only route to network and processes. */
@@ -30,6 +32,7 @@ export function createFeatureContext(feature: Pick<Feature, 'upstream'>, options
     cacheDir: options.cacheDir,
     indexTtlMs: options.indexTtlMs,
     onRequest: options.onRequest,
+    ...(options.network ? { network: options.network } : {}),
   })
   return { http, ctx: { platform: options.platform, http, exec: options.exec ?? execFile, logger: options.logger, signal: options.signal } }
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { RunnerError, isRunnerError, rebaseUrl, redactUrl, type HttpClient, type Logger, type Schema } from '@runner-features/core'
+import { RunnerError, applyMirrorRewrites, assertNetworkAllowed, isRunnerError, networkPolicy, rebaseUrl, redactUrl, type HttpClient, type Logger, type NetworkPolicy, type Schema } from '@runner-features/core'
+import { fileUrlSize, openFileUrl } from './http/file-mirror.js'
 import { describe, openDownload, type DownloadSettings } from './http/download.js'
 import { IndexCache } from './http/index-cache.js'
 import { sendRequest } from './http/request.js'
@@ -26,6 +27,12 @@ export interface HttpSettings extends Partial<NetworkTuning> {
   indexTtlMs?: number
   /** Counts real network requests (tests and `--json` output use it). */
   onRequest?: (url: string) => void
+  /**
+   * Global mirror rewrites, mirrorsOnly and offline (docs/offline.md). Absent: read from `env`
+   * (`RUNNER_FEATURES_MIRRORS`, `…_MIRRORS_FILE`, `…_MIRRORS_ONLY`, `…_OFFLINE`), so every
+   * client, a plugin tarball's included, obeys them.
+   */
+  network?: NetworkPolicy
 }
 
 export interface OpenedDownload {
@@ -66,9 +73,11 @@ export class FeatureHttp implements HttpClient {
   private readonly tuning: NetworkTuning
   private readonly env: Readonly<Record<string, string | undefined>>
   private readonly cache: IndexCache
+  private readonly network: NetworkPolicy
 
   constructor(private readonly settings: HttpSettings) {
     this.env = settings.env ?? process.env
+    this.network = settings.network ?? networkPolicy(this.env)
     const fromEnv = tuningFromEnv(this.env)
     this.tuning = {
       retries: settings.retries ?? fromEnv.retries,
@@ -76,12 +85,13 @@ export class FeatureHttp implements HttpClient {
       retryBaseMs: settings.retryBaseMs ?? fromEnv.retryBaseMs,
       retryMaxDelayMs: settings.retryMaxDelayMs ?? fromEnv.retryMaxDelayMs,
     }
-    this.cache = new IndexCache(settings.cacheDir, settings.indexTtlMs ?? 0)
+    // Offline, any cached index is better than none, however old.
+    this.cache = new IndexCache(settings.cacheDir, this.network.offline ? Number.POSITIVE_INFINITY : settings.indexTtlMs ?? 0)
   }
 
-  /** Where a canonical URL is really fetched from (the mirror, when one is set). */
+  /** Where a canonical URL is really fetched from (the feature's mirror, then the global rewrites). */
   resolve(url: string): string {
-    return rebaseUrl(url, this.settings.upstream, this.settings.mirror)
+    return applyMirrorRewrites(rebaseUrl(url, this.settings.upstream, this.settings.mirror), this.network.rewrites)
   }
 
   /** Within one run an index is fetched once, however many times plugins ask for it. */
@@ -121,6 +131,23 @@ export class FeatureHttp implements HttpClient {
     return text
   }
 
+  /**
+   * A small file's bytes (a detached signature), cached with the indexes (base64, committed with
+   * them after a successful run) so an offline run still has it.
+   */
+  async bytes(url: string): Promise<Buffer> {
+    const target = this.resolve(url)
+    const key = `${target}#base64`
+    const cached = await this.cache.read(key)
+    if (cached !== undefined) return Buffer.from(cached, 'base64')
+    const { body } = await this.openTarget(target)
+    const chunks: Buffer[] = []
+    for await (const chunk of body) chunks.push(chunk as Buffer)
+    const bytes = Buffer.concat(chunks)
+    this.cache.hold(key, bytes.toString('base64'))
+    return bytes
+  }
+
   /** Parses JSON and, with a schema, validates it; only then is the response cached. */
   async json<T = unknown>(url: string, schema?: Schema<T>): Promise<T> {
     let value: T | undefined
@@ -138,7 +165,8 @@ export class FeatureHttp implements HttpClient {
    * failure they may be the cause, so the next run asks the mirror again.
    */
   discardIndexCache(): Promise<void> {
-    return this.memoCleared(this.cache.discard())
+    // Offline the cached indexes cannot be fetched again: a failure keeps them.
+    return this.memoCleared(this.network.offline ? Promise.resolve() : this.cache.discard())
   }
 
   /**
@@ -164,6 +192,8 @@ export class FeatureHttp implements HttpClient {
   }
 
   private async openTarget(target: string): Promise<OpenedDownload> {
+    if (target.startsWith('file:')) return { ...(await openFileUrl(target)), fetchedFrom: redactUrl(target) }
+    assertNetworkAllowed(target, this.network)
     const opened = await openDownload(target, this.downloadSettings())
     return {
       body: opened.body,
@@ -186,7 +216,17 @@ export class FeatureHttp implements HttpClient {
       networkHint: this.settings.mirror
         ? `check that the mirror is reachable${proxied ? ' through the proxy (or list it in NO_PROXY)' : ''}`
         : `check network access${proxied ? ' and the proxy (HTTPS_PROXY, NO_PROXY)' : ''}, or set a mirror with --mirror <id>=<url>`,
-      onRequest: this.settings.onRequest,
+      onRequest: this.guardedOnRequest(),
+    }
+  }
+
+  /** Under mirrorsOnly a redirect to a host no rewrite allows is refused before it is requested. */
+  private guardedOnRequest(): ((url: string) => void) | undefined {
+    const { onRequest } = this.settings
+    if (!this.network.mirrorsOnly && !this.network.offline) return onRequest
+    return (url) => {
+      assertNetworkAllowed(url, this.network)
+      onRequest?.(url)
     }
   }
 
@@ -197,10 +237,13 @@ export class FeatureHttp implements HttpClient {
    */
   async size(url: string): Promise<number | undefined> {
     const target = this.resolve(url)
+    if (target.startsWith('file:')) return fileUrlSize(target)
+    if (this.network.offline) return undefined
+    assertNetworkAllowed(target, this.network)
     for (let attempt = 1; ; attempt++) {
       let retryAfterMs: number | undefined
       try {
-        const { res } = await sendRequest(target, { method: 'HEAD', env: this.env, signal: this.settings.signal, timeoutMs: this.tuning.idleTimeoutMs, onRequest: this.settings.onRequest })
+        const { res } = await sendRequest(target, { method: 'HEAD', env: this.env, signal: this.settings.signal, timeoutMs: this.tuning.idleTimeoutMs, onRequest: this.guardedOnRequest() })
         res.resume()
         const status = res.statusCode ?? 0
         const length = Number(res.headers['content-length'])
