@@ -343,11 +343,18 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
       await writeFile(r.config, 'tools:\n  - terraform@~1.5\n')
       expect((await r.run(['features', 'lock'])).exitCode).toBe(0) // keeps 1.5.0: it still satisfies ~1.5
       const outdated = JSON.parse((await r.run(['features', 'outdated', '--json'])).stdout)
-      expect(outdated.features).toEqual([expect.objectContaining({ id: 'terraform', current: '1.5.0', wanted: '1.5.7', latest: '1.6.0', outdated: true })])
+      expect(outdated.features).toEqual([expect.objectContaining({ id: 'terraform', current: '1.5.0', wanted: '1.5.7', latest: '1.6.0', outdated: true, status: 'update-in-range' })])
+      expect((await r.run(['features', 'outdated', '--exit-code'])).exitCode).toBe(1)
       const up = await r.run(['features', 'upgrade', 'terraform'])
       expect(up.exitCode, up.all).toBe(0)
       expect(up.stdout).toContain('terraform: 1.5.0 → 1.5.7')
       expect(await readFile(r.lock, 'utf8')).toContain('version: 1.5.7')
+      // Only a release outside ~1.5 is newer: not outdated, said as such, and --exit-code passes.
+      const after = await r.run(['features', 'outdated', '--exit-code'])
+      expect(after.exitCode, after.all).toBe(0)
+      expect(after.stdout).toMatch(/terraform\s+1\.5\.7\s+1\.5\.7\s+1\.6\.0\s+1\.6\.0 is outside the range/)
+      const json = JSON.parse((await r.run(['features', 'outdated', '--json'])).stdout)
+      expect(json.features[0]).toMatchObject({ outdated: false, newerOutsideRange: true, status: 'newer-outside-range' })
     } finally {
       await r.b.cleanup()
     }
