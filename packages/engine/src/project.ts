@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RunnerError, SYSTEM_VERSION, artifactsFor, availableVersions, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
+import { RunnerError, SYSTEM_VERSION, artifactsFor, availableVersions, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, networkPolicy, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform, type FeatureHttp } from '@runner-features/installer'
 import { discover, type RunEnv } from './run-env.js'
 import { assertPluginsAllowed, pluginIntegrities } from './plugin-policy.js'
+import { pinUnpublishedDigests } from './pin-digests.js'
 import { checkSignatures, signatureTrust } from './signatures.js'
 
 /** Everything the config-driven commands share: config, lock, plugins and the requirement closure. */
@@ -112,6 +113,7 @@ export function contextFor(project: ConfigProject, id: string, net: NetOptions):
     c = createFeatureContext(ref.manifest, {
       platform: project.platform, mirror: mirrorFor(id, net.mirrors, net.env), logger: net.logger, signal: net.signal,
       cacheDir: net.cacheDir, indexTtlMs: net.refresh ? 0 : 10 * 60_000, onRequest: net.onRequest,
+      network: networkPolicy(net.env, project.config),
     })
     byId.set(id, c)
     net.onContext?.(c.http)
@@ -178,7 +180,8 @@ export async function buildLock(rt: RunEnv, project: ConfigProject, resolution: 
         const feature = await project.feature(f.id)
         const mirror = mirrorFor(f.id, net.mirrors, net.env)
         const locked: LockedArtifact[] = []
-        const artifacts = await artifactsFor(feature, f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx)
+        // An upstream without digests (trustOnFirstUse) is downloaded and hashed here, once: the lock pins it.
+        const artifacts = await pinUnpublishedDigests(await artifactsFor(feature, f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx), http, trust)
         // The lock records who signed each checksum file, so a later locked install notices a downgrade.
         const signers = await checkSignatures({ ref, http, trust, logger: net.logger, where: `${f.id}@${f.version.version} ${key}`, artifacts: artifacts.map((a) => ({ artifact: a, checksumSource: a.checksumSource })) })
         for (const [i, a] of artifacts.entries()) {
