@@ -6,7 +6,7 @@ import { TransientHttpError } from './retry.js'
 
 /**
  * node:http and node:https through `require`, not `import`: Node 24's ESM facade of node:http
- * reads every export once, including the lazy `WebSocket`/`EventSource` getters, which compiles
+ * reads every export once, including the lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters, which compiles
  * the whole bundled undici (≈ 70-250 ms of every install, seen in `--cpu-prof`); `require` does not.
  */
 const require = createRequire(import.meta.url)
