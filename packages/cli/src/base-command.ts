@@ -29,3 +29,5 @@ export const mirrorFlag = Flags.string({
 export const refreshFlag = Flags.boolean({ description: 'Ignore cached upstream indexes and installed versions when resolving.', default: false })
 
 export const configFlag = Flags.string({ description: 'The team config (default: .github/runner-config.yml, searched upward from the current directory).', helpValue: '<file>' })
+
+export const binDirFlag = Flags.string({ description: 'The bin dir executables are linked into. Env: RUNNER_FEATURES_BIN_DIR. Default /usr/local/bin as root, else ~/.local/bin.', helpValue: '<dir>' })
