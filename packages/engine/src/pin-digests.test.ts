@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { expect, test } from 'vitest'
 import type { Artifact } from '@runner-features/core'
 import { expandSmokeExpect, expectedSha256 } from '@runner-features/installer'
-import { pinUnpublishedDigests } from './pin-digests.js'
+import { pinSignedDigests, pinUnpublishedDigests } from './pin-digests.js'
 
 const zip = Buffer.from('PK\x03\x04 stand-in zip bytes')
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
@@ -68,4 +68,10 @@ test('an artifact with a detached signature is pinned only when the signature ov
   const http = fakeHttp({ [tofu.url]: zip, [`${tofu.url}.sig`]: Buffer.from('not a signature') })
   // An unreadable shipped key is never "no check": the lock fails.
   await expect(pinUnpublishedDigests([signed], http)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID', where: 'plugin key' })
+})
+
+test('without a lock only upstream-signed artifacts are pinned: a digest-less unsigned one keeps sha256 "" and nothing is downloaded', async () => {
+  const http = fakeHttp({})
+  expect(await pinSignedDigests([tofu, published], http)).toEqual([tofu, published])
+  expect(http.opened).toEqual([])
 })

@@ -22,6 +22,17 @@ export async function pinUnpublishedDigests(artifacts: readonly Artifact[], http
   }))
 }
 
+/**
+ * For an install without a lock: only artifacts the upstream signs itself (`detachedSignature`)
+ * are downloaded, verified and pinned — a signature, not first use, vouches for them. A digest-less
+ * artifact without one keeps its empty sha256, so the install fails closed (`CHECKSUM_MISSING`).
+ * The verified bytes are read into memory here and fetched again by the install (the download
+ * cache is keyed by sha256, unknown until now).
+ */
+export async function pinSignedDigests(artifacts: readonly Artifact[], http: Pick<FeatureHttp, 'open' | 'bytes' | 'resolve'>, trust?: Pick<SignatureTrust, 'extraKeyFiles'>): Promise<Artifact[]> {
+  return Promise.all(artifacts.map(async (a) => (a.detachedSignature ? (await pinUnpublishedDigests([a], http, trust))[0]! : a)))
+}
+
 /** The sha256 and byte count of one download, streamed (nothing written to disk). */
 async function hashDownload(http: Pick<FeatureHttp, 'open'>, url: string): Promise<{ sha256: string; size: number }> {
   const opened = await http.open(url)

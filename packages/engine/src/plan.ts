@@ -16,6 +16,7 @@ import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolv
 import type { RunEnv } from './run-env.js'
 import type { Schedulable } from './schedule.js'
 import { assertLockedIntegrity, assertPluginsAllowed, pluginIntegrities } from './plugin-policy.js'
+import { pinSignedDigests } from './pin-digests.js'
 import { checkSignatures, signatureTrust, type SignedArtifact, type SignatureTrust } from './signatures.js'
 
 /** What the plan step needs from the command line. */
@@ -238,7 +239,9 @@ async function planFeature(rt: RunEnv, platform: Platform, f: Resolved, trust: S
     return { ...base, system: false, entry, complete, artifacts: pinned.artifacts, locked: pinned.locked }
   }
   // Asked here, before anything is installed: a missing checksum or platform fails the whole plan.
-  const artifacts = await artifactsFor(f.feature, f.version, platform, f.ctx)
+  // No lock: an artifact the upstream signs itself (aws-cli's .sig over the zip) is verified and pinned here;
+  // one with no digest and no signature (chrome) keeps sha256 '' and fails closed before any download.
+  const artifacts = await pinSignedDigests(await artifactsFor(f.feature, f.version, platform, f.ctx), f.http, trust)
   await check(artifacts.map((artifact) => ({ artifact, checksumSource: artifact.checksumSource })))
   return { ...base, system: false, entry, complete, artifacts }
 }

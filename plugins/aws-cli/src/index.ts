@@ -23,7 +23,8 @@ const awsKey = () => readFileSync(KEY_FILE, 'utf8')
  * script and the frozen Python distribution in `aws/dist/`). AWS publishes no digest, but a
  * detached PGP signature over the zip (`<zip>.sig`): `runner features lock` downloads the zip,
  * checks that signature against the AWS CLI Team key shipped in this plugin and pins the zip's
- * sha256; every install then verifies that sha256. After the atomic rename the bundled installer
+ * sha256; every locked install then verifies that sha256 (an install without a lock checks the
+ * signature the same way first). After the atomic rename the bundled installer
  * runs (`aws/install -i <dir>/aws-cli -b <dir>/bin`), as AWS documents; glibc only (the frozen
  * Python links against glibc).
  */

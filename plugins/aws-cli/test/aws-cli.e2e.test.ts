@@ -81,13 +81,22 @@ describe('aws-cli: signature over the zip, sha256 pinned in the lock, bundled in
     expect(res.all).toMatch(/SIGNATURE_INVALID.*does not verify/)
   })
 
-  test('a command-line install without a lock fails closed with CHECKSUM_MISSING and downloads no zip', async () => {
+  test('a command-line install (no lock) verifies the signature over the zip itself, then installs; an untrusted signer installs nothing', async () => {
     const b = await sandbox({ RUNNER_FEATURES_MIRROR_AWS_CLI: server.url })
     boxes.push(b)
     const res = await b.runner(['features', 'install', 'aws-cli'])
-    expect(res.exitCode).toBe(1)
-    expect(res.all).toContain('CHECKSUM_MISSING')
-    expect(res.all).toContain('runner features lock')
-    expect(server.requests.filter((q) => q.path.endsWith('.zip'))).toEqual([])
+    expect(res.exitCode, res.all).toBe(0)
+    expect(server.requests.map((q) => `${q.method} ${q.path}`)).toEqual(expect.arrayContaining([`GET /${mirror.zip}`, `GET /${mirror.zip}.sig`]))
+    expect((await execa(join(b.binDir, 'aws'), ['--version'])).stdout).toContain(`aws-cli/${V} `)
+
+    const other = await sandbox({ RUNNER_FEATURES_MIRROR_AWS_CLI: server.url })
+    boxes.push(other)
+    const stranger = await generateTestKey()
+    server.override(`/${mirror.zip}.sig`, Buffer.from(await detachedSignature(await readFile(join(mirror.root, mirror.zip)), stranger.privateKey, true)))
+    const bad = await other.runner(['features', 'install', 'aws-cli'])
+    expect(bad.exitCode).toBe(1)
+    expect(bad.all).toContain('SIGNATURE_INVALID')
+    expect(await readdir(join(other.toolCache, 'aws-cli')).catch(() => [])).toEqual([])
+    expect(await readdir(other.binDir).catch(() => [])).toEqual([])
   })
 })
