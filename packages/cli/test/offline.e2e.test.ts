@@ -1,0 +1,181 @@
+// Mirror rewrites and offline installs, end to end with the built CLI. Runs meant to be offline
+// execute in a network namespace without network (`unshare -n`, as root; CI runs as root), so a
+// connection attempt fails for real; the 127.0.0.1 fixture server's request log must stay empty too.
+import { execa } from 'execa'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { buildDemoMirror, pluginMirror, startMirrorServer, type DemoMirror, type MirrorServer } from '@runner-features/fixture-mirror'
+import { RUNNER_BIN, sandbox, type RunResult, type Sandbox } from './helpers.js'
+
+const TF = '1.5.0'
+const isRoot = process.getuid?.() === 0
+
+let demo: DemoMirror
+let server: MirrorServer
+let yqRoot: string
+let yqVersion: string
+
+beforeAll(async () => {
+  demo = await buildDemoMirror()
+  server = await startMirrorServer(demo.root)
+  const yq = await pluginMirror('yq')
+  yqRoot = yq.root
+  yqVersion = yq.versions[0]!
+}, 120_000)
+afterAll(async () => {
+  await server?.close()
+})
+
+/** The built CLI with no network at all: a fresh network namespace (root), else the plain process. */
+async function offlineRun(box: Sandbox, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  if (!isRoot) return box.runner(args, { env })
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('RUNNER_') && !k.startsWith('GITHUB_'))) as Record<string, string>
+  const r = await execa('unshare', ['-n', process.execPath, RUNNER_BIN, ...args], { env: { ...clean, ...box.env, ...env }, extendEnv: false, reject: false, all: true })
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) }
+}
+
+const rewrites = (rules: Record<string, string>) => Object.entries(rules).map(([p, r]) => `${p}=${r}`).join(',')
+
+describe('global mirror rewrites', () => {
+  test('RUNNER_FEATURES_MIRRORS sends terraform to an http mirror; mirrorsOnly refuses what no rule covers, before any request', async () => {
+    const box = await sandbox({
+      RUNNER_FEATURES_MIRRORS: rewrites({ 'https://releases.hashicorp.com/': `${server.url}hashicorp/` }),
+      RUNNER_FEATURES_MIRRORS_ONLY: '1',
+    })
+    try {
+      server.resetRequests()
+      const ok = await box.runner(['features', 'install', `terraform@${TF}`])
+      expect(ok.exitCode, ok.all).toBe(0)
+      expect(server.requests.some((r) => r.path === `/hashicorp/terraform/${TF}/terraform_${TF}_linux_amd64.zip`)).toBe(true)
+
+      server.resetRequests()
+      const refused = await box.runner(['features', 'install', 'nodejs@20'])
+      expect(refused.exitCode).toBe(1)
+      expect(refused.stderr).toContain('error MIRROR_REQUIRED')
+      expect(refused.stderr).toContain('https://nodejs.org/dist/index.json')
+      expect(server.requests).toEqual([])
+    } finally {
+      await box.cleanup()
+    }
+  })
+
+  test('GitHub release and API URLs rewritten to a plain directory install yq with no network', async () => {
+    const box = await sandbox({
+      RUNNER_FEATURES_MIRRORS: rewrites({
+        'https://api.github.com/repos/mikefarah/yq/': `${yqRoot}/api/`,
+        'https://github.com/mikefarah/yq/': `${yqRoot}/`,
+      }),
+      RUNNER_FEATURES_OFFLINE: '1',
+    })
+    try {
+      const r = await offlineRun(box, ['features', 'install', 'yq'])
+      expect(r.exitCode, r.all).toBe(0)
+      const which = await execa(join(box.binDir, 'yq'), ['--version'], { reject: false })
+      expect(which.stdout).toContain(yqVersion)
+    } finally {
+      await box.cleanup()
+    }
+  })
+})
+
+
+describe('--offline', () => {
+  test('hit: what one online run cached installs again with no network; miss: OFFLINE_UNAVAILABLE names the URL', async () => {
+    const online = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+    try {
+      const first = await online.runner(['features', 'install', `terraform@${TF}`])
+      expect(first.exitCode, first.all).toBe(0)
+      // A second machine sharing the download cache, with an empty tool cache.
+      const fresh = { ...online, env: { ...online.env, RUNNER_TOOL_CACHE: join(online.dir, 'toolcache2'), RUNNER_FEATURES_BIN_DIR: join(online.dir, 'bin2') } }
+      server.resetRequests()
+      const hit = await offlineRun(fresh, ['features', 'install', '--offline', `terraform@${TF}`])
+      expect(hit.exitCode, hit.all).toBe(0)
+      expect(server.requests).toEqual([])
+      const tf = await execa(join(online.dir, 'bin2', 'terraform'), ['version'], { reject: false })
+      expect(tf.stdout).toContain(`Terraform v${TF}`)
+
+      const miss = await offlineRun(fresh, ['features', 'install', '--offline', 'nodejs@20'])
+      expect(miss.exitCode).toBe(1)
+      expect(miss.stderr).toContain('error OFFLINE_UNAVAILABLE')
+      expect(miss.stderr).toContain('https://nodejs.org/dist/index.json')
+      expect(server.requests).toEqual([])
+    } finally {
+      await online.cleanup()
+    }
+  })
+})
+
+/** A free 127.0.0.1 port (for python's http.server, which needs one named). */
+async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const port = (srv.address() as { port: number }).port
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+describe('mirror build', () => {
+  test('the locked set (terraform, nodejs, yq) as a directory: served by python3 -m http.server it installs with mirrorsOnly; as a directory it installs with no network', async () => {
+    const yqServer = await startMirrorServer(yqRoot)
+    const nodeVersion = demo.nodejs.versions[0]!
+    const online = await sandbox({
+      RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/`,
+      RUNNER_FEATURES_MIRROR_NODEJS: `${server.url}nodejs/`,
+      RUNNER_FEATURES_MIRROR_YQ: yqServer.url,
+    })
+    let python: ReturnType<typeof execa> | undefined
+    try {
+      const repo = join(online.dir, 'repo')
+      await mkdir(join(repo, '.github'), { recursive: true })
+      const config = join(repo, '.github', 'runner-config.yml')
+      await writeFile(config, `features:\n  - terraform@${TF}\n  - nodejs@${nodeVersion}\n  - yq@${yqVersion}\n`)
+      const lock = await online.runner(['features', 'lock', '--platform', 'linux-x64', '--config', config])
+      expect(lock.exitCode, lock.all).toBe(0)
+      const dir = join(online.dir, 'mirror')
+      const built = await online.runner(['features', 'mirror', 'build', dir, '--config', config, '--json'])
+      expect(built.exitCode, built.all).toBe(0)
+      const manifest = JSON.parse(built.stdout) as { files: { path: string; kind: string }[] }
+      const paths = manifest.files.map((f) => f.path)
+      expect(paths).toContain(`releases.hashicorp.com/terraform/${TF}/terraform_${TF}_linux_amd64.zip`)
+      expect(paths).toContain(`releases.hashicorp.com/terraform/${TF}/terraform_${TF}_SHA256SUMS.72D7468F.sig`)
+      expect(paths).toContain(`nodejs.org/dist/v${nodeVersion}/SHASUMS256.txt`)
+      expect(paths.some((p) => p.startsWith(`github.com/mikefarah/yq/releases/download/v${yqVersion}/yq_linux_amd64`))).toBe(true)
+      expect(JSON.parse(await readFile(join(dir, 'runner-features-mirror.json'), 'utf8'))).toMatchObject({ format: 1, platforms: ['linux-x64'] })
+
+      const port = await freePort()
+      python = execa('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { reject: false })
+      const base = `http://127.0.0.1:${port}/`
+      for (let i = 0; i < 100 && !(await fetch(base).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100))
+      const mirrored = await sandbox({
+        RUNNER_FEATURES_MIRRORS: rewrites({ 'https://releases.hashicorp.com/': `${base}releases.hashicorp.com/`, 'https://nodejs.org/': `${base}nodejs.org/`, 'https://github.com/': `${base}github.com/` }),
+        RUNNER_FEATURES_MIRRORS_ONLY: '1',
+      })
+      try {
+        const r = await mirrored.runner(['features', 'install', '--frozen', '--config', config])
+        expect(r.exitCode, r.all).toBe(0)
+        expect((await execa(join(mirrored.binDir, 'terraform'), ['version'])).stdout).toContain(`Terraform v${TF}`)
+        expect((await execa(join(mirrored.binDir, 'node'), ['--version'])).stdout.trim()).toBe(`v${nodeVersion}`)
+        expect((await execa(join(mirrored.binDir, 'yq'), ['--version'])).stdout).toContain(yqVersion)
+      } finally {
+        await mirrored.cleanup()
+      }
+
+      const airGapped = await sandbox({
+        RUNNER_FEATURES_MIRRORS: rewrites({ 'https://releases.hashicorp.com/': `${dir}/releases.hashicorp.com/`, 'https://nodejs.org/': `${dir}/nodejs.org/`, 'https://github.com/': `${dir}/github.com/` }),
+      })
+      try {
+        const r = await offlineRun(airGapped, ['features', 'install', '--frozen', '--offline', '--config', config])
+        expect(r.exitCode, r.all).toBe(0)
+        expect((await execa(join(airGapped.binDir, 'node'), ['--version'])).stdout.trim()).toBe(`v${nodeVersion}`)
+      } finally {
+        await airGapped.cleanup()
+      }
+    } finally {
+      python?.kill()
+      await yqServer.close()
+      await online.cleanup()
+    }
+  }, 180_000)
+})
