@@ -2,7 +2,7 @@
 // execute in a network namespace without network (`unshare -n`, as root; CI runs as root), so a
 // connection attempt fails for real; the 127.0.0.1 fixture server's request log must stay empty too.
 import { execa } from 'execa'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -78,8 +78,22 @@ describe('global mirror rewrites', () => {
       await box.cleanup()
     }
   })
-})
 
+  test('a team config mirrors: entry (a directory relative to the config) installs terraform under --offline', async () => {
+    const box = await sandbox()
+    try {
+      const repo = join(box.dir, 'repo')
+      await mkdir(join(repo, '.github'), { recursive: true })
+      await symlink(join(demo.root, 'hashicorp'), join(repo, 'hc-mirror'))
+      await writeFile(join(repo, '.github', 'runner-config.yml'), `features:\n  - terraform@${TF}\nmirrorsOnly: true\nmirrors:\n  "https://releases.hashicorp.com/": ../hc-mirror/\n`)
+      const r = await offlineRun(box, ['features', 'install', '--offline', '--config', join(repo, '.github', 'runner-config.yml')])
+      expect(r.exitCode, r.all).toBe(0)
+      expect(r.all).toContain(`terraform@${TF}`)
+    } finally {
+      await box.cleanup()
+    }
+  })
+})
 
 describe('--offline', () => {
   test('hit: what one online run cached installs again with no network; miss: OFFLINE_UNAVAILABLE names the URL', async () => {
