@@ -8,8 +8,9 @@ const manifest = pkg.runner.feature
  * The CUDA toolkit from NVIDIA's redist layout: versions from the directory index's
  * `redistrib_<V>.json` links, and for a version one `.tar.xz` per component (`cuda_nvcc`,
  * `cuda_cudart`, …) with the sha256 the manifest lists. Core extracts them all into one install
- * dir, `cuda/<V>/<arch>/` (the tool name Jimver/cuda-toolkit uses). Never the driver: `libcuda.so`
- * comes from the host.
+ * dir, `cuda/<V>/<arch>/`. Jimver/cuda-toolkit does not read that entry: it caches only NVIDIA's
+ * installer and always runs it (see README), so its users switch to `CUDA_PATH`/`nvcc` from here.
+ * Never the driver: `libcuda.so` comes from the host.
  */
 export default defineFeature(pkg, {
   bins: ['bin/nvcc'],
@@ -29,7 +30,8 @@ export default defineFeature(pkg, {
   },
 
   env(installDir) {
-    // What CMake's FindCUDAToolkit, setup scripts and Jimver/cuda-toolkit users look for.
+    // What CMake's FindCUDAToolkit and build scripts look for (Jimver/cuda-toolkit sets CUDA_PATH
+    // too, but to its own /usr/local/cuda-<major>.<minor> install).
     return { CUDA_PATH: installDir, CUDA_HOME: installDir }
   },
 })
