@@ -1,12 +1,32 @@
 import { Command, Flags } from '@oclif/core'
 import type { Logger } from '@runner-features/core'
 import { printError, stderrLogger } from './output.js'
+import { runState } from './run-state.js'
 
 /** Shared behaviour: `--json`, and every error printed as `error CODE: … / hint: …` (or JSON) with exit 1. */
 export abstract class RunnerCommand extends Command {
   static enableJsonFlag = true
 
+  /** Global flags every command takes (oclif merges baseFlags into each command's flags). */
+  static baseFlags = {
+    quiet: Flags.boolean({ char: 'q', description: 'Print only results and errors: no progress lines, notices or warnings.', helpGroup: 'GLOBAL', exclusive: ['verbose'] }),
+    verbose: Flags.boolean({ description: 'Also print debug detail, and a stack with an unexpected error (as RUNNER_FEATURES_DEBUG=1).', helpGroup: 'GLOBAL' }),
+  }
+
   protected logger: Logger = stderrLogger
+
+  async init(): Promise<void> {
+    await super.init()
+    // Read before parse (each command parses its own flags); only our own arguments, not a command's after `--`.
+    const end = this.argv.indexOf('--')
+    const own = end === -1 ? this.argv : this.argv.slice(0, end)
+    if (own.includes('--quiet') || own.includes('-q')) {
+      runState().quiet = true
+      this.logger = { info: () => undefined, warn: () => undefined, debug: () => undefined }
+    } else if (own.includes('--verbose')) {
+      process.env.RUNNER_FEATURES_DEBUG ??= '1'
+    }
+  }
 
   protected async catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
     // oclif's own exits (--help, exit()) pass through untouched.

@@ -1,5 +1,6 @@
 import type { Progress } from '@runner-features/installer'
 import { formatBytes } from './output.js'
+import { runState } from './run-state.js'
 
 /**
  * Download progress on stderr: a live bar per feature on a TTY; plain one-line events otherwise
@@ -8,6 +9,7 @@ import { formatBytes } from './output.js'
 export function createProgress(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env, lineEveryMs = 10_000) {
   // A live bar needs a terminal that understands \r and ANSI; NO_COLOR and TERM=dumb ask for none.
   const live = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
+  const quiet = runState().quiet === true
   const active = new Map<string, Progress>()
   /** Without a live bar: when each feature last printed a progress line (a long download is not silent). */
   const lastLine = new Map<string, number>()
@@ -27,11 +29,12 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, env:
   }
   return {
     start(id: string, version: string, from: string) {
-      if (live) return
+      if (live || quiet) return
       lastLine.set(id, Date.now())
       stream.write(`${id}: installing ${version} from ${from}\n`)
     },
     update(id: string, p: Progress) {
+      if (quiet) return
       if (!live) {
         const now = Date.now()
         if (now - (lastLine.get(id) ?? 0) < lineEveryMs || (p.total !== undefined && p.received >= p.total)) return

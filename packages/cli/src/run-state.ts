@@ -7,6 +7,8 @@ interface RunState {
   json: boolean
   controller: AbortController
   fatal: boolean
+  /** `--quiet`: no progress lines or notices. */
+  quiet?: boolean
 }
 
 const STATE = Symbol.for('@runner-features/cli:run-state')
