@@ -193,3 +193,66 @@ describe('mirror build', () => {
     }
   }, 180_000)
 })
+
+describe('vendor and install --from', () => {
+  test('a bundle of terraform, nodejs and yq installs in a namespace without network; another lock or a missing platform fails before the tool cache is touched', async () => {
+    const yqServer = await startMirrorServer(yqRoot)
+    const nodeVersion = demo.nodejs.versions[0]!
+    const online = await sandbox({
+      RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/`,
+      RUNNER_FEATURES_MIRROR_NODEJS: `${server.url}nodejs/`,
+      RUNNER_FEATURES_MIRROR_YQ: yqServer.url,
+    })
+    const airGapped = await sandbox()
+    try {
+      const repo = join(online.dir, 'repo')
+      await mkdir(join(repo, '.github'), { recursive: true })
+      const config = join(repo, '.github', 'runner-config.yml')
+      await writeFile(config, `features:\n  - terraform@${TF}\n  - nodejs@${nodeVersion}\n  - yq@${yqVersion}\n`)
+      expect((await online.runner(['features', 'lock', '--platform', 'linux-x64', '--config', config])).exitCode).toBe(0)
+      const bundle = join(online.dir, 'bundle.tar')
+      const vendored = await online.runner(['features', 'vendor', '-o', bundle, '--config', config])
+      expect(vendored.exitCode, vendored.all).toBe(0)
+      expect(vendored.stdout).toContain(`terraform@${TF}`)
+
+      // The other side: the same repo (config + lock), no network, an empty download cache.
+      const r = await offlineRun(airGapped, ['features', 'install', '--from', bundle, '--config', config])
+      expect(r.exitCode, r.all).toBe(0)
+      expect((await execa(join(airGapped.binDir, 'terraform'), ['version'])).stdout).toContain(`Terraform v${TF}`)
+      expect((await execa(join(airGapped.binDir, 'node'), ['--version'])).stdout.trim()).toBe(`v${nodeVersion}`)
+      expect((await execa(join(airGapped.binDir, 'yq'), ['--version'])).stdout).toContain(yqVersion)
+
+      // A lock that changed since the bundle was made: refused before anything is installed.
+      const other = await sandbox()
+      try {
+        const lockFile = join(repo, '.github', 'runner-features.lock')
+        const original = await readFile(lockFile, 'utf8')
+        await writeFile(lockFile, `${original}\n`)
+        const mismatch = await offlineRun(other, ['features', 'install', '--from', bundle, '--config', config])
+        expect(mismatch.exitCode).toBe(1)
+        expect(mismatch.stderr).toContain('error BUNDLE_MISMATCH')
+        expect(mismatch.stderr).toContain('made from another runner-features.lock')
+        await writeFile(lockFile, original)
+        const { readdir } = await import('node:fs/promises')
+        // No tool directory (only the CLI's own state folder, which loading the project may create).
+        expect((await readdir(other.toolCache).catch(() => [] as string[])).filter((e) => e !== '.runner-features')).toEqual([])
+
+        await writeFile(join(other.dir, 'junk.tar'), 'not a tar')
+        const junk = await offlineRun(other, ['features', 'install', '--from', join(other.dir, 'junk.tar'), '--config', config])
+        expect(junk.exitCode).toBe(1)
+        expect(junk.stderr).toContain('error BUNDLE_INVALID')
+      } finally {
+        await other.cleanup()
+      }
+
+      const armOnly = join(online.dir, 'arm.tar')
+      const arm = await online.runner(['features', 'vendor', '--platform', 'linux-arm64', '-o', armOnly, '--config', config])
+      expect(arm.exitCode).toBe(1)
+      expect(arm.stderr).toContain('error LOCKFILE_MISSING_PLATFORM')
+    } finally {
+      await yqServer.close()
+      await online.cleanup()
+      await airGapped.cleanup()
+    }
+  }, 180_000)
+})

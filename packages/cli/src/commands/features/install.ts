@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { RunnerCommand, configFlag, mirrorFlag, refreshFlag } from '../../base-command.js'
-import type { InstallReport } from '@runner-features/engine'
+import { resolve } from 'node:path'
+import type { InstallReport, OpenedBundle } from '@runner-features/engine'
 import { runInstall } from '../../ops/install-run.js'
 import { createRuntime } from '../../runtime.js'
 
@@ -29,6 +30,7 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
     refresh: refreshFlag,
     config: configFlag,
     offline: Flags.boolean({ description: 'Open no network connection: use the download cache, cached indexes, the lock and file:// or directory mirrors only (OFFLINE_UNAVAILABLE names what is missing). Env: RUNNER_FEATURES_OFFLINE=1.', default: false }),
+    from: Flags.string({ description: 'Install the locked set from a bundle written by `runner features vendor` (implies --frozen and --offline; the bundle must match the lock and hold this platform).' }),
     frozen: Flags.boolean({ description: 'Install exactly what runner-features.lock pins; fail if it is missing, outdated or lacks this platform. Never writes the lock.', default: false }),
     'insecure-skip-signatures': Flags.boolean({ description: 'Do not verify upstream signatures of checksum files (warns on every install; checksums stay mandatory). Env: RUNNER_FEATURES_SKIP_SIGNATURES=1.', default: false }),
   }
@@ -37,11 +39,23 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
     const { argv, flags } = await this.parse(FeaturesInstall)
     // Every HTTP client (features, plugin tarballs) reads the switch from the environment.
     if (flags.offline) process.env.RUNNER_FEATURES_OFFLINE = '1'
+    const bundle: OpenedBundle | undefined = flags.from
+      ? await (await import('@runner-features/engine')).openBundle(createRuntime(flags), { cwd: process.cwd(), config: flags.config, bundle: resolve(flags.from) })
+      : undefined
+    if (bundle) {
+      // The bundle's files are a directory mirror for this run, ahead of any other rule; no network.
+      process.env.RUNNER_FEATURES_MIRRORS = [bundle.rewrites, process.env.RUNNER_FEATURES_MIRRORS].filter(Boolean).join(',')
+      process.env.RUNNER_FEATURES_OFFLINE = '1'
+    }
     // The engine reads the switch from the run's environment, where the env var sets it too.
     const env = flags['insecure-skip-signatures'] ? { ...process.env, RUNNER_FEATURES_SKIP_SIGNATURES: '1' } : process.env
-    return runInstall(createRuntime(flags, env), {
-      specs: argv as string[], mirror: flags.mirror, dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs, refresh: flags.refresh,
-      config: flags.config, frozen: flags.frozen, json: this.jsonEnabled(), logger: this.logger,
-    })
+    try {
+      return await runInstall(createRuntime(flags, env), {
+        specs: argv as string[], mirror: flags.mirror, dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs, refresh: flags.refresh,
+        config: flags.config, frozen: flags.frozen || bundle !== undefined, json: this.jsonEnabled(), logger: this.logger,
+      })
+    } finally {
+      await bundle?.cleanup()
+    }
   }
 }

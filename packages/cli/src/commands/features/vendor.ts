@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core'
+import { resolve } from 'node:path'
+import { parseMirrorFlags } from '@runner-features/core'
+import { parsePlatforms, vendorBundle, type MirrorManifest } from '@runner-features/engine'
+import { RunnerCommand, configFlag, mirrorFlag } from '../../base-command.js'
+import { writeOut } from '../../output.js'
+import { createRuntime } from '../../runtime.js'
+
+export default class FeaturesVendor extends RunnerCommand {
+  static summary = 'Pack every file the locked set needs (artifacts, checksum files, signatures) into one tar for a machine without network.'
+  static description = 'On the other side: runner features install --from <bundle>. The bundle is the `mirror build` directory (each upstream\'s layout) plus a manifest naming the lock it was made from. See docs/offline.md.'
+  static examples = ['<%= config.bin %> features vendor -o bundle.tar', '<%= config.bin %> features vendor --platform linux-x64,linux-arm64 -o bundle.tar']
+  static flags = {
+    output: Flags.string({ char: 'o', description: 'The bundle file to write.', required: true }),
+    config: configFlag,
+    platform: Flags.string({ description: 'all (every platform in the lock), or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl.', default: 'all' }),
+    mirror: mirrorFlag,
+  }
+
+  async run(): Promise<MirrorManifest & { bundle: string }> {
+    const { flags } = await this.parse(FeaturesVendor)
+    const out = resolve(flags.output)
+    const manifest = await vendorBundle(createRuntime(), {
+      cwd: process.cwd(), config: flags.config, out, platforms: flags.platform === 'all' ? undefined : parsePlatforms(flags.platform),
+      mirrors: parseMirrorFlags(flags.mirror ?? []), logger: this.logger, signal: new AbortController().signal,
+    })
+    if (!this.jsonEnabled()) writeOut(`wrote ${out}: ${manifest.files.length} files for ${Object.entries(manifest.features).map(([id, v]) => `${id}@${v}`).join(', ')} (${manifest.platforms.join(', ')})\n`)
+    return { ...manifest, bundle: out }
+  }
+}
