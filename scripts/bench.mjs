@@ -122,7 +122,16 @@ try {
   const imageWrapper = join(work, 'image-runner')
   writeFileSync(imageWrapper, readFileSync(join(root, 'images', 'base', 'runner.sh'), 'utf8').replaceAll('/opt/runner-features/node/bin/node', node).replaceAll('/opt/runner-features/cli', dirname(dirname(runner))))
   chmodSync(imageWrapper, 0o755)
-  const devWrapper = join(root, 'bin', 'runner')
+  // bin/runner in a repository layout around the deployed copy (a rebuild of the working tree
+  // mid-run cannot break it): <dev>/bin/runner, <dev>/.tools → the repo's, <dev>/packages/cli → the copy.
+  const dev = join(work, 'dev')
+  mkdirSync(join(dev, 'bin'), { recursive: true })
+  mkdirSync(join(dev, 'packages'), { recursive: true })
+  symlinkSync(join(root, '.tools'), join(dev, '.tools'))
+  symlinkSync(dirname(dirname(runner)), join(dev, 'packages', 'cli'))
+  const devWrapper = join(dev, 'bin', 'runner')
+  writeFileSync(devWrapper, readFileSync(join(root, 'bin', 'runner')))
+  chmodSync(devWrapper, 0o755)
   const userPath = `${dirname(node)}:${baseEnv.PATH ?? '/usr/bin:/bin'}`
   const as = (extra) => env({ PATH: userPath, ...extra })
 
