@@ -1,5 +1,5 @@
 import { appendFile, lstat, mkdir, readlink, rm, symlink, rename } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { RunnerError, fsError } from '@runner-features/core'
 
 /**
@@ -63,6 +63,7 @@ export async function linkBins(installDir: string, bins: readonly string[], binD
     if (!(await exists(target))) continue
     const link = join(binDir, basename(rel))
     const current = await ownedLinkTarget(link, toolCacheRoot)
+    if (current !== null && current !== target) await assertSameTool(link, current, target, toolCacheRoot)
     if (current !== target) {
       const tmp = `${link}.runner-features-${process.pid}`
       try {
@@ -89,6 +90,21 @@ async function ownedLinkTarget(link: string, toolCacheRoot: string): Promise<str
     })
   }
   return current
+}
+
+/**
+ * A link owned by another tool's install (`hello` of one plugin, and another plugin exposing a
+ * `hello` too) is not taken over silently: BIN_CONFLICT. Versions of the same tool (the first
+ * directory under the tool cache) switch freely, and a link whose target is gone may be reused.
+ */
+async function assertSameTool(link: string, current: string, target: string, toolCacheRoot: string): Promise<void> {
+  const toolOf = (p: string) => relative(resolve(toolCacheRoot), resolve(dirname(link), p)).split(sep)[0]
+  const theirs = toolOf(current)
+  if (theirs === toolOf(target) || !(await exists(resolve(dirname(link), current)))) return
+  throw new RunnerError('BIN_CONFLICT', `${link} is linked to ${theirs}'s ${basename(link)} (${resolve(dirname(link), current)}); another feature exposes a ${basename(link)} too`, {
+    where: link,
+    hint: `uninstall the ${theirs} version linked there first (\`runner features current\` shows it), or install this one with --no-link or another --bin-dir`,
+  })
 }
 
 /** Checks before any download that every bin could be linked (so a conflict costs nothing). */
