@@ -256,3 +256,31 @@ describe('vendor and install --from', () => {
     }
   }, 180_000)
 })
+
+describe('cache ls / prune', () => {
+  test('ls shows the verified download; prune --max-size empties it, and --offline then says what is missing', async () => {
+    const box = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+    try {
+      expect((await box.runner(['features', 'install', `terraform@${TF}`])).exitCode).toBe(0)
+      const ls = await box.runner(['features', 'cache', 'ls', '--json'])
+      expect(ls.exitCode, ls.all).toBe(0)
+      const listing = JSON.parse(ls.stdout) as { entries: { kind: string; size: number }[]; totalBytes: number }
+      expect(listing.entries.some((e) => e.kind === 'download' && e.size > 0)).toBe(true)
+
+      const bad = await box.runner(['features', 'cache', 'prune', '--max-size', 'lots'])
+      expect(bad.exitCode).toBe(1)
+      expect(bad.stderr).toContain('error INVALID_ARGUMENT')
+
+      const pruned = await box.runner(['features', 'cache', 'prune', '--max-size', '1', '--json'])
+      expect(pruned.exitCode, pruned.all).toBe(0)
+      expect(JSON.parse(pruned.stdout)).toMatchObject({ entries: [], totalBytes: 0, freedBytes: listing.totalBytes })
+
+      const fresh = { ...box, env: { ...box.env, RUNNER_TOOL_CACHE: join(box.dir, 'toolcache2') } }
+      const miss = await offlineRun(fresh, ['features', 'install', '--offline', `terraform@${TF}`])
+      expect(miss.exitCode).toBe(1)
+      expect(miss.stderr).toContain('error OFFLINE_UNAVAILABLE')
+    } finally {
+      await box.cleanup()
+    }
+  })
+})
