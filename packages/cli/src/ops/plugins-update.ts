@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { RunnerError, compareVersions, pluginInstallDir, type Logger } from '@runner-features/core'
+import { discover, type Runtime } from '../runtime.js'
+import { installPlugin } from './plugins.js'
+
+export interface PluginsUpdateResult {
+  schemaVersion: 1
+  plugins: { name: string; id: string; from: string; to: string | null; status: 'updated' | 'up-to-date' | 'not-from-registry' }[]
+}
+
+/**
+ * `runner plugins update [name|id…]`: user plugins that came from the npm registry (the plugins
+ * index records their integrity) are reinstalled at the registry's `latest`, with the same checks
+ * as `plugins install` (integrity, plugin policy, manifest). Plugins installed from a directory or
+ * tarball have no registry to ask: they are reported, not changed. Bundled plugins update with the CLI.
+ */
+export async function updatePlugins(rt: Runtime, names: readonly string[], opts: { logger: Logger; registry: string }): Promise<PluginsUpdateResult> {
+  const root = pluginInstallDir(rt.env, rt.uid)
+  const index = JSON.parse(await readFile(join(root, 'package.json'), 'utf8').catch(() => '{}')) as { runnerFeatures?: { integrity?: Record<string, string> } }
+  const fromRegistry = new Set(Object.keys(index.runnerFeatures?.integrity ?? {}))
+  const discovery = await discover(rt)
+  const user = discovery.plugins.filter((p) => p.origin === 'user')
+  for (const n of names) {
+    if (!user.some((p) => p.name === n || p.manifest.id === n)) {
+      const bundled = discovery.plugins.some((p) => p.name === n || p.manifest.id === n)
+      throw new RunnerError('NOT_INSTALLED', `${n} is not a plugin installed in ${root}`, {
+        where: n,
+        hint: bundled ? `${n} is bundled with the CLI: it updates with the CLI (npm install -g @runner-features/cli)` : '`runner plugins` lists the installed plugins',
+      })
+    }
+  }
+  const chosen = names.length ? user.filter((p) => names.includes(p.name) || names.includes(p.manifest.id)) : user
+  const plugins: PluginsUpdateResult['plugins'] = []
+  for (const p of chosen) {
+    if (!fromRegistry.has(p.name)) {
+      plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: null, status: 'not-from-registry' })
+      continue
+    }
+    const r = await installPlugin(rt, `${p.name}@latest`, opts)
+    plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: r.version, status: compareVersions(r.version, p.version) === 0 ? 'up-to-date' : 'updated' })
+  }
+  return { schemaVersion: 1, plugins }
+}
