@@ -13,7 +13,7 @@ const { join } = require('node:path')
 const ROOT = join(__dirname, '..')
 const CLI_PACKAGE_JSON = join(ROOT, 'packages', 'cli', 'package.json')
 /** oclif plugins the CLI keeps whatever the folders say (they are not feature plugins). */
-const FIXED = ['@oclif/plugin-help']
+const FIXED = ['@oclif/plugin-help', '@oclif/plugin-autocomplete']
 
 /** Package names of plugins/<dir>/package.json, sorted. */
 function pluginFolders(root = ROOT) {
