@@ -336,6 +336,21 @@ describe('runner features install (no arguments) from .github/runner-config.yml'
     }
   })
 
+  test('the summary line says what happened: singular counts, "would install from" on a dry run, "installed from" after success', async () => {
+    const r = await repo('tools:\n  - terraform@1.5.0\n')
+    try {
+      expect((await r.run(['features', 'lock'])).exitCode).toBe(0)
+      const dry = await r.run(['features', 'install', '--dry-run'])
+      expect(dry.exitCode, dry.all).toBe(0)
+      expect(dry.stderr).toMatch(/: 1 feature in 1 parallel group; would install from \S+runner-features\.lock/)
+      const real = await r.run(['features', 'install'])
+      expect(real.exitCode, real.all).toBe(0)
+      expect(real.stderr).toMatch(/: 1 feature in 1 parallel group; installed from \S+runner-features\.lock/)
+    } finally {
+      await r.b.cleanup()
+    }
+  })
+
   test('outdated shows current/wanted/latest; upgrade moves the lock', async () => {
     const r = await repo('tools:\n  - terraform@1.5.0\n')
     try {

@@ -55,3 +55,17 @@ test('two versions of one tool in one call: both installed, the last named linke
   expect(res.stdout).toContain('terraform@1.6.0 → 1.6.0  installed')
   expect(await linked(await b.runner(['features', 'list', '--json']))).toEqual(['1.5.0', '1.6.0*'])
 })
+
+test('relinking an installed version, or a --refresh no-op, says "already installed" and never "installing … from"', async () => {
+  for (const args of [['terraform@1.5.0'], ['terraform@1.6.0'], ['terraform@1.5.0'], ['terraform@1.5.0', '--refresh']]) {
+    const res = await b.runner(['features', 'install', ...args])
+    expect(res.exitCode, res.all).toBe(0)
+  }
+  expect(await readlink(join(b.binDir, 'terraform'))).toContain('/terraform/1.5.0/')
+  for (const args of [['terraform@1.6.0'], ['terraform@1.6.0', '--refresh']]) {
+    const res = await b.runner(['features', 'install', ...args])
+    expect(res.stdout).toContain('terraform@1.6.0 → 1.6.0  already installed')
+    expect(res.stderr).not.toContain('installing')
+  }
+  expect(await readlink(join(b.binDir, 'terraform'))).toContain('/terraform/1.6.0/')
+})
