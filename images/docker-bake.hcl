@@ -109,3 +109,38 @@ target "microvm" {
   args       = { BASE_IMAGE = "base" }
   tags       = ["${REGISTRY}/microvm:${TAG}"]
 }
+
+# Variants: the base image plus features, one layer (images/variant/Dockerfile locks them for the
+# image's platform, then installs --frozen). `docker buildx bake variants`. Each target's platforms
+# are those every one of its features supports (bake.static.test.ts checks this against the
+# plugins' platform matrices): Chrome for Testing publishes no linux arm64 build, so the chrome
+# targets are amd64 only; on arm64 use Debian's `chromium` package.
+group "variants" {
+  targets = ["go", "chrome", "chrome-go"]
+}
+
+target "_variant" {
+  inherits   = ["_common"]
+  dockerfile = "images/variant/Dockerfile"
+  contexts   = { base = "target:base" }
+}
+
+target "go" {
+  inherits = ["_variant"]
+  args     = { BASE_IMAGE = "base", VARIANT_FEATURES = "go" }
+  tags     = ["${REGISTRY}/go:${TAG}"]
+}
+
+target "chrome" {
+  inherits  = ["_variant"]
+  platforms = ["linux/amd64"]
+  args      = { BASE_IMAGE = "base", VARIANT_FEATURES = "chrome" }
+  tags      = ["${REGISTRY}/chrome:${TAG}"]
+}
+
+target "chrome-go" {
+  inherits  = ["_variant"]
+  platforms = ["linux/amd64"]
+  args      = { BASE_IMAGE = "base", VARIANT_FEATURES = "chrome go" }
+  tags      = ["${REGISTRY}/chrome-go:${TAG}"]
+}

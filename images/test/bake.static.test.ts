@@ -2,10 +2,10 @@
 // --print` cannot run): the file is parsed by a real HCL parser (helpers/bake.ts), inheritance and
 // variables are resolved as bake does, and every image target is checked against the files it
 // would build from. The checks are one function so a broken bake file can be shown to fail them.
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { dockerfileArgs, loadBake, type Bake } from './helpers/bake.js'
+import { dockerfileArgs, loadBake, type Bake, type BakeTarget } from './helpers/bake.js'
 import { repo } from './helpers/env.js'
 
 const bakeFile = join(repo, 'images', 'docker-bake.hcl')
@@ -24,6 +24,37 @@ function preparedContextDir(): string {
  */
 const CONTEXT_DIRS = ['images', ...['cli', 'vendor', 'plugins'].filter((d) => prepareContext.includes(`join(staging, '${d}'`))]
 
+/** Feature id → the docker platforms its plugin declares for Linux (plugins/<dir>/package.json `runner.feature.platforms`). */
+function featurePlatforms(): Map<string, string[]> {
+  const docker: Record<string, string> = { x64: 'linux/amd64', arm64: 'linux/arm64' }
+  const found = new Map<string, string[]>()
+  for (const dir of readdirSync(join(repo, 'plugins'))) {
+    const file = join(repo, 'plugins', dir, 'package.json')
+    if (!existsSync(file)) continue
+    const feature = JSON.parse(readFileSync(file, 'utf8')).runner?.feature as { id: string; platforms?: { os: string; arch: string[] }[] } | undefined
+    if (!feature) continue
+    found.set(feature.id, (feature.platforms ?? []).filter((p) => p.os === 'linux').flatMap((p) => p.arch.map((a) => docker[a]).filter((d): d is string => d !== undefined)))
+  }
+  return found
+}
+
+/**
+ * The platforms a target must build for: amd64 and arm64, except that a variant (VARIANT_FEATURES)
+ * can only build where every one of its features' plugins installs (chrome: amd64 only).
+ */
+function wantedPlatforms(t: BakeTarget, where: string, problems: string[]): string[] {
+  let wanted = ['linux/amd64', 'linux/arm64']
+  const plugins = featurePlatforms()
+  for (const spec of (t.args.VARIANT_FEATURES ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const id = spec.split('@')[0]!
+    const platforms = plugins.get(id)
+    if (!platforms) problems.push(`${where}: feature ${id} has no plugin under plugins/`)
+    else wanted = wanted.filter((p) => platforms.includes(p))
+  }
+  for (const p of t.platforms ?? []) if (!wanted.includes(p)) problems.push(`${where}: ${p} is not supported by every feature of VARIANT_FEATURES "${t.args.VARIANT_FEATURES}"`)
+  return wanted
+}
+
 /** Everything wrong with the image targets of a resolved bake file, as readable sentences. */
 function bakeProblems(bake: Bake): string[] {
   const problems: string[] = []
@@ -35,7 +66,7 @@ function bakeProblems(bake: Bake): string[] {
   for (const t of Object.values(bake.targets).filter((x) => !x.name.startsWith('_'))) {
     const where = `target ${t.name}`
     if (t.context !== context) problems.push(`${where}: context ${t.context} is not prepare-context's output ${context}`)
-    for (const p of ['linux/amd64', 'linux/arm64']) if (!t.platforms?.includes(p)) problems.push(`${where}: platforms ${JSON.stringify(t.platforms ?? [])} lack ${p}`)
+    for (const p of wantedPlatforms(t, where, problems)) if (!t.platforms?.includes(p)) problems.push(`${where}: platforms ${JSON.stringify(t.platforms ?? [])} lack ${p}`)
     // The context holds a copy of images/, so a dockerfile inside the context is the repo's file.
     const dockerfile = t.dockerfile === undefined ? undefined : readRepoFile(t.dockerfile)
     if (dockerfile === undefined || !t.dockerfile!.startsWith('images/')) {
@@ -85,6 +116,17 @@ describe('docker-bake.hcl, parsed and resolved without buildx', () => {
     expect(bake.groups.default).toEqual(['base', 'server-run'])
   })
 
+  it('variants go, chrome and chrome-go: the base plus features, for every platform their plugins support', async () => {
+    const bake = await loadBake(readFileSync(bakeFile, 'utf8'))
+    expect(bake.groups.variants).toEqual(['go', 'chrome', 'chrome-go'])
+    const variant = { dockerfile: 'images/variant/Dockerfile', contexts: { base: 'target:base' } }
+    expect(bake.targets.go).toMatchObject({ ...variant, platforms: ['linux/amd64', 'linux/arm64'], args: { BASE_IMAGE: 'base', VARIANT_FEATURES: 'go' } })
+    // Chrome for Testing has no linux arm64 build: the chrome plugin declares x64 only.
+    expect(bake.targets.chrome).toMatchObject({ ...variant, platforms: ['linux/amd64'], args: { VARIANT_FEATURES: 'chrome' } })
+    expect(bake.targets['chrome-go']).toMatchObject({ ...variant, platforms: ['linux/amd64'], args: { VARIANT_FEATURES: 'chrome go' }, tags: ['ghcr.io/acme/runner-features/chrome-go:latest'] })
+    expect(featurePlatforms().get('chrome')).toEqual(['linux/amd64'])
+  })
+
   it('reports a broken bake file: undeclared arg, missing platform, missing Dockerfile, unused context, unknown target', async () => {
     const broken = await loadBake([
       'variable "CONTEXT" { default = ".cache/images/context" }',
@@ -101,6 +143,12 @@ describe('docker-bake.hcl, parsed and resolved without buildx', () => {
       '  platforms = ["linux/amd64", "linux/arm64"]',
       '  dockerfile = "images/ghost/Dockerfile"',
       '}',
+      'target "chrome-arm" {',
+      '  context = CONTEXT',
+      '  dockerfile = "images/variant/Dockerfile"',
+      '  platforms = ["linux/amd64", "linux/arm64"]',
+      '  args = { VARIANT_FEATURES = "chrome nosuchtool@1" }',
+      '}',
     ].join('\n'))
     expect(bakeProblems(broken)).toEqual([
       'group default: target nope is not defined',
@@ -108,6 +156,8 @@ describe('docker-bake.hcl, parsed and resolved without buildx', () => {
       'target base: build arg RUNER_VERSION is not declared by ARG in images/base/Dockerfile',
       'target base: context other is not used by any FROM of images/base/Dockerfile (FROM debian:bookworm, os, os, os)',
       'target base: context other = target:missing: no such target',
+      'target chrome-arm: feature nosuchtool has no plugin under plugins/',
+      'target chrome-arm: linux/arm64 is not supported by every feature of VARIANT_FEATURES "chrome nosuchtool@1"',
       'target ghost: dockerfile images/ghost/Dockerfile is not an images/ file in the context',
     ])
   })

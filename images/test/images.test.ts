@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { debootstrapTarball, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
 import { startFakeGithub } from './helpers/fake-github.js'
+import { sha256File, startMirrorServer } from '@runner-features/fixture-mirror'
+import { mirror as goMirror } from '../../plugins/go/fixtures/mirror.ts'
 
 const blocked = imageTestsBlocked()
 if (blocked) console.warn(`[images] skipping image build/run tests: ${blocked}`)
@@ -19,9 +21,12 @@ const BASE = 'runner-features-test/base:test'
 const BASE_BAKED = 'runner-features-test/base:baked'
 const SERVER_RUN = 'runner-features-test/server-run:test'
 const MICROVM = 'runner-features-test/microvm:test'
+const GO = 'runner-features-test/go:test'
 /** Where containers see the fixture mirror's public key (it re-signs the upstreams' checksum files). */
 const TRUSTED_KEY = '/etc/runner-features/trusted/mirror.asc'
 const TOKEN = 'AAAARegTokenSECRET-0f1e2d3c4b5a'
+/** The plugin policy that lets the third-party fixture plugin in (build arg RUNNER_PLUGINS_POLICY). */
+const HELLO_POLICY = 'plugins:\n  - { name: "@acme/runner-feature-hello", version: "^0.3.0" }\n'
 const JIT = 'eyJKSVQiOiJTRUNSRVQtY29uZmlnLTlhOGI3YyJ9'
 
 const { timings, timed } = stepTimer()
@@ -82,6 +87,7 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     '--build-arg', 'DOCKER_VERSION=none',
     '--build-arg', 'IMAGE_OS=debian12',
     '--build-arg', 'RUNNER_PLUGINS=plugins/hello',
+    '--build-arg', `RUNNER_PLUGINS_POLICY=${HELLO_POLICY}`,
   ]
   /** docker run arguments that make the container trust the fixture mirror's signing key. */
   const trust = () => ['-v', `${mirror.trustedKeyFile}:${TRUSTED_KEY}:ro`, '-e', `RUNNER_FEATURES_TRUSTED_KEYS=${TRUSTED_KEY}`]
@@ -104,6 +110,15 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     expect(res.status, res.stderr.slice(-3000)).toBe(0)
   }, 300_000)
 
+  it('refuses a third-party RUNNER_PLUGINS entry without a plugin policy (PLUGIN_NOT_ALLOWED), so the build fails', async () => {
+    const args = baseArgs()
+    args.splice(args.indexOf(`RUNNER_PLUGINS_POLICY=${HELLO_POLICY}`) - 1, 2)
+    const res = await timed('build base without policy', () => daemon.dockerAsync([...args, context])) // cached up to the plugins step
+    expect(res.status).not.toBe(0)
+    expect(res.stderr).toContain('PLUGIN_NOT_ALLOWED')
+    expect(res.stderr).toContain('@acme/runner-feature-hello')
+  }, 300_000)
+
   it('meets the ARC runner-image contract (user, groups, paths, env)', () => {
     const inspect = JSON.parse(daemon.docker(['image', 'inspect', BASE]).stdout)[0]
     expect(inspect.Config.User).toBe('runner')
@@ -122,6 +137,7 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       'touch /opt/hostedtoolcache/.probe && rm /opt/hostedtoolcache/.probe && echo toolcache_writable=ok',
       'for t in git curl jq unzip; do command -v $t >/dev/null || echo missing=$t; done; echo tools=checked',
       'runner --version',
+      'stat -c "policy=%U:%a" "$RUNNER_FEATURES_POLICY"',
     ].join('\n')
     const res = daemon.docker(['run', '--rm', '--entrypoint', 'bash', BASE, '-c', script])
     expect(res.status, res.stderr).toBe(0)
@@ -136,13 +152,14 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     expect(out).toContain('toolcache_writable=ok')
     expect(out).not.toContain('missing=')
     expect(out).toMatch(/@runner-features\/cli\/\S+ linux-x64 node-v24\./)
+    expect(out).toContain('policy=root:644') // the baked plugin policy: a job cannot widen it
   })
 
   it('installs RUNNER_FEATURES=nodejs@20 at container start from the mirror; the CLI keeps its own Node', () => {
     const script = 'runner features list; echo "node=$(node --version)"; runner --version; ls /opt/hostedtoolcache/node'
     const { res } = timedSync('run nodejs@20', () => runRunner({ RUNNER_FEATURES: 'nodejs@20', RUNNER_FEATURES_MIRROR_NODEJS: mirror.nodejs }, [], ['bash', '-c', script]))
     expect(res.status, res.stderr).toBe(0)
-    expect(res.stdout).toMatch(/nodejs\s+20\.\d+\.\d+\s+x64\s+\/opt\/hostedtoolcache\/node\/20\.\d+\.\d+\/x64/)
+    expect(res.stdout).toMatch(/nodejs\s+20\.\d+\.\d+\s+yes\s+x64\s+\/opt\/hostedtoolcache\/node\/20\.\d+\.\d+\/x64/)
     expect(res.stdout).toMatch(/node=v20\./)
     expect(res.stdout).toMatch(/node-v24\./) // the CLI's Node did not change
     expect(res.stdout).toMatch(/hello\s+@acme\/runner-feature-hello\s+0\.3\.0/) // RUNNER_PLUGINS build arg
@@ -212,6 +229,39 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', BASE_BAKED]).stdout
     expect(history.split('\n').filter((l) => l.includes('runner features install')).length).toBe(1)
   }, 300_000)
+
+  describe('go variant (images/variant: the base plus features, like the bake target go)', () => {
+    it('builds FROM the base with VARIANT_FEATURES=go, locked and installed from the go.dev/dl mirror; go runs from the tool cache', async () => {
+      const go = await timed('go mirror (or cache)', () => goMirror())
+      const server = await startMirrorServer(go.root)
+      server.override('/dl/', go.listing) // what go.dev answers /dl/?mode=json&include=all with
+      try {
+        const res = await timed('build go variant', () => daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, 'images', 'variant', 'Dockerfile'),
+          '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', 'VARIANT_FEATURES=go', '--build-arg', `RUNNER_FEATURES_MIRRORS=go=${server.url}${go.base}`, '-t', GO, context]))
+        expect(res.status, res.stderr.split('\n').filter((l) => !l.includes('set -eu')).join('\n').slice(-3000)).toBe(0)
+      } finally {
+        await server.close()
+      }
+      const version = go.versions[0]!
+      const asset = `go${version}.linux-amd64.tar.gz`
+      // The entrypoint installs RUNNER_FEATURES first: with go baked in that is a no-op, even with no network.
+      const out = daemon.docker(['run', '--rm', '--network', 'none', '-e', `RUNNER_FEATURES=go@${version}`, GO, 'bash', '-c', [
+        'go version', 'readlink -f "$(command -v go)"', `test -f /opt/hostedtoolcache/go/${version}/x64.complete && echo marker=ok`,
+        `stat -c "owner=%U:%G" /opt/hostedtoolcache/go/${version}/x64`, 'id -un', 'cat /etc/runner-features/variant/runner-features.lock',
+      ].join('; ')])
+      expect(out.status, out.stderr).toBe(0)
+      expect(out.stdout).toContain(`go version go${version} linux/amd64`)
+      expect(out.stdout).toContain(`/opt/hostedtoolcache/go/${version}/x64/bin/go`)
+      expect(out.stdout).toContain('marker=ok')
+      expect(out.stdout).toContain('owner=runner:docker')
+      expect(out.stdout).toContain('\nrunner\n') // the base image's user, entry point unchanged
+      // The lock kept in the image names the upstream URL and the sha256 the layer was built from.
+      expect(out.stdout).toContain(`https://go.dev/dl/${asset}`)
+      expect(out.stdout).toContain(await sha256File(join(go.root, 'dl', asset)))
+      const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', GO]).stdout
+      expect(history.split('\n').filter((l) => l.includes('runner features install --config')).length).toBe(1)
+    }, 300_000)
+  })
 
   describe('microVM flavour, booted in a fresh PID/mount namespace (the VM stand-in; no KVM here)', () => {
     let rootfs: string
@@ -367,7 +417,7 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       expect(where.status, where.stderr).toBe(0)
       expect(where.stdout).toContain('/opt/hostedtoolcache/pwsh/7.5.2/x64/pwsh\nmarker=ok\nrunner:docker')
       expect(where.stdout).not.toContain('PWNED')
-      expect(where.stdout).toMatch(/powershell\s+7\.5\.2\s+x64/)
+      expect(where.stdout).toMatch(/powershell\s+7\.5\.2\s+yes\s+x64/) // LINKED: yes
     })
 
     it('rejects bad ids, bad parameter names and missing scripts; .ps1 without pwsh fails clearly', () => {

@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { mirrorSigningKey } from '@runner-features/fixture-mirror'
+// By path, not package name: plugin and CLI tests import this file, and the root typecheck resolves
+// it from images/, where no node_modules links @runner-features/fixture-mirror.
+import { mirrorSigningKey } from '../../../packages/fixture-mirror/src/index.ts'
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const imagesCache = join(repo, '.cache', 'images')
