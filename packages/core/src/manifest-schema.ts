@@ -1,91 +1,23 @@
 import { z } from 'zod'
 import type { FeatureManifest } from './feature.js'
+import { manifestParser } from './manifest-zod.js'
 
 /**
- * The `runner.feature` block of a plugin's package.json, validated before anything trusts it: a
- * manifest whose `platforms` is a string (say) must disable that one plugin with a message naming
- * the field, not fail later as `platforms.some is not a function` for every command.
+ * The `runner.feature` block of a plugin's package.json, validated before anything trusts it (the
+ * schema is in manifest-zod.ts). This module imports zod statically: plugin code (`defineFeature`)
+ * and `runner plugins install` use it; discovery uses manifest-zod.ts with a lazily imported zod.
  */
-const arch = z.enum(['x64', 'arm64'])
-const libc = z.enum(['glibc', 'musl'])
-const family = z.enum(['debian', 'rhel', 'alpine', 'arch', 'suse', 'unknown'])
-const archive = z.enum(['tar.gz', 'tar.xz', 'zip', 'file'])
-const nonEmpty = z.string().min(1)
+const parser = manifestParser(z)
 
-const platformSupport = z.strictObject({
-  os: z.literal('linux'),
-  arch: z.array(arch).min(1),
-  libc: z.array(libc).min(1),
-  families: z.array(family).min(1).optional(),
-  distros: z.array(z.strictObject({ family, id: nonEmpty.optional(), versions: nonEmpty.optional() })).min(1).optional(),
-})
-
-const vocabulary = {
-  os: z.record(z.literal('linux'), z.string()).optional(),
-  arch: z.partialRecord(arch, z.string()).optional(),
-  libc: z.partialRecord(libc, z.string()).optional(),
-}
-
-const githubRelease = z.strictObject({
-  type: z.literal('github-release'),
-  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
-  tag: z.string().includes('{version}', { message: 'must contain {version}' }).optional(),
-  asset: nonEmpty,
-  archive: archive.optional(),
-  strip: z.int().min(0).optional(),
-  checksums: z.strictObject({ asset: nonEmpty, hashOrder: nonEmpty.optional() }),
-  skipPrereleases: z.boolean().optional(),
-  ...vocabulary,
-})
-
-const hashicorp = z.strictObject({
-  type: z.literal('hashicorp'),
-  product: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a HashiCorp product name like terraform'),
-  arch: z.partialRecord(arch, z.string()).optional(),
-})
-
-const urlTemplate = z.strictObject({
-  type: z.enum(['index-json', 'url-template']),
-  versions: z.strictObject({ url: nonEmpty, format: z.enum(['json', 'lines']).optional(), path: nonEmpty.optional(), field: nonEmpty.optional(), prefix: z.string().optional() }),
-  artifact: nonEmpty,
-  checksums: nonEmpty,
-  archive: archive.optional(),
-  strip: z.int().min(0).optional(),
-  ...vocabulary,
-})
-
-const smokeTest = z.strictObject({ command: z.array(nonEmpty).min(1), expect: nonEmpty })
-
-export const featureManifestSchema = z.looseObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
-  description: nonEmpty,
-  toolName: nonEmpty,
-  defaultVersion: nonEmpty,
-  upstream: z.string().regex(/^https?:\/\/.+\/$/, 'must be an http(s) URL ending in /'),
-  homepage: z.string().optional(),
-  platforms: z.array(platformSupport),
-  dependsOn: z.array(z.strictObject({ id: nonEmpty, version: nonEmpty, options: z.record(z.string(), z.unknown()).optional() })).optional(),
-  installsAfter: z.array(nonEmpty).optional(),
-  bins: z.array(nonEmpty).min(1).optional(),
-  smokeTest: smokeTest.optional(),
-  symlinks: z.array(z.strictObject({ path: nonEmpty, target: nonEmpty })).optional(),
-  source: z.discriminatedUnion('type', [githubRelease, hashicorp, urlTemplate]).optional(),
-  signature: z.strictObject({
-    suffixes: z.array(z.string().regex(/^\.[A-Za-z0-9._-]+$/, 'must be a file suffix like .sig')).min(1),
-    keys: z.array(z.string().regex(/^[^/].*$/, 'must be relative to the plugin folder').refine((p) => !p.split('/').includes('..'), 'must stay inside the plugin folder')).min(1),
-  }).optional(),
-})
-
-/** `platforms[0].arch: expected array, received string` — the first problem, with its field path. */
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
-  return `runner.feature${path}: ${issue.message}`
-}
+export const featureManifestSchema = parser.schema
 
 /** The manifest, or the problems that make it unusable (each naming its field). */
 export function parseFeatureManifest(value: unknown): { manifest: FeatureManifest } | { problems: string[] } {
-  if (value === undefined) return { problems: ['package.json has no runner.feature block'] }
-  const parsed = featureManifestSchema.safeParse(value)
-  if (parsed.success) return { manifest: parsed.data as FeatureManifest }
-  return { problems: parsed.error.issues.slice(0, 5).map(describeIssue) }
+  return parser.parse(value)
+}
+
+/** Checks a package.json's `runner.feature` block with the schema; returns the problem or undefined. */
+export function manifestProblem(pkg: { runner?: { feature?: unknown } }): string | undefined {
+  const parsed = parseFeatureManifest(pkg.runner?.feature)
+  return 'problems' in parsed ? parsed.problems.join('; ') : undefined
 }

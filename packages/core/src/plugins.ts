@@ -2,9 +2,9 @@ import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RunnerError, isRunnerError } from './errors.js'
-import type { Feature, PluginRef } from './feature.js'
-import { parseFeatureManifest } from './manifest-schema.js'
-import { featureFromPackage } from './define.js'
+import type { Feature, FeatureManifest, PluginRef } from './feature.js'
+import { manifestLooksValid } from './manifest-shape.js'
+import { manifestParser } from './manifest-zod.js'
 import { compareText } from './compare.js'
 
 interface PackageJson {
@@ -36,25 +36,31 @@ async function findPackage(from: string, name: string): Promise<{ dir: string; p
   }
 }
 
-/** Checks a package.json's `runner.feature` block (zod, {@link parseFeatureManifest}); returns the problem or undefined. */
-export function manifestProblem(pkg: { runner?: { feature?: unknown } }): string | undefined {
-  const parsed = parseFeatureManifest(pkg.runner?.feature)
-  return 'problems' in parsed ? parsed.problems.join('; ') : undefined
-}
-
 /** The feature id a broken manifest claims, when it is at least a string (so a request for it can be told why it is missing). */
 function claimedId(pkg: PackageJson | undefined): string | undefined {
   const id = (pkg?.runner?.feature as { id?: unknown } | undefined)?.id
   return typeof id === 'string' ? id : undefined
 }
 
-function toRef(dir: string, pkg: PackageJson, origin: PluginRef['origin']): PluginRef {
-  const parsed = parseFeatureManifest(pkg.runner?.feature)
-  if ('problems' in parsed) {
-    // Discovery reports it with `where` naming the package (and the feature id it claims).
-    throw new RunnerError('PLUGIN_INVALID', `the plugin is disabled: ${parsed.problems.join('; ')}`, { where: join(dir, 'package.json'), hint: 'fix the runner.feature block (see docs/plugins.md) or reinstall the plugin; other features are unaffected' })
+/**
+ * The plugin's ref, or `PLUGIN_INVALID` naming the field. `full` runs the zod schema; otherwise a
+ * manifest that passes the cheap {@link manifestLooksValid} skips it, so `features list` and the
+ * no-op install never load zod (see manifest-shape.ts). The schema (and zod) is imported only when
+ * needed, and gives the message either way.
+ */
+async function toRef(dir: string, pkg: PackageJson, origin: PluginRef['origin'], full: boolean): Promise<PluginRef> {
+  const feature = pkg.runner?.feature
+  let manifest: FeatureManifest
+  if (!full && manifestLooksValid(feature)) manifest = feature as FeatureManifest
+  else {
+    const parsed = manifestParser((await import('zod')).z).parse(feature)
+    if ('problems' in parsed) {
+      // Discovery reports it with `where` naming the package (and the feature id it claims).
+      throw new RunnerError('PLUGIN_INVALID', `the plugin is disabled: ${parsed.problems.join('; ')}`, { where: join(dir, 'package.json'), hint: 'fix the runner.feature block (see docs/plugins.md) or reinstall the plugin; other features are unaffected' })
+    }
+    manifest = parsed.manifest
   }
-  return { name: pkg.name ?? dir, version: pkg.version ?? '0.0.0', dir, origin, manifest: parsed.manifest }
+  return { name: pkg.name ?? dir, version: pkg.version ?? '0.0.0', dir, origin, manifest }
 }
 
 export interface DiscoveryInput {
@@ -121,7 +127,8 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
         const pkgDir = join(dir, 'node_modules', name)
         pkg = await readJson(join(pkgDir, 'package.json'))
         if (!pkg) throw new RunnerError('PLUGIN_INVALID', `${name} is listed but not installed`, { where: pkgDir })
-        return toRef(pkgDir, pkg, 'user')
+        // Full schema: the verdict is cached in the plugins-dir index, so zod loads only on a rebuild.
+        return toRef(pkgDir, pkg, 'user', true)
       }, () => claimedId(pkg))
     }))
     if (index) await writePluginIndex(dir, found.slice(before), problems.slice(problemsBefore))
@@ -135,7 +142,7 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
       if (!hit) throw new RunnerError('PLUGIN_INVALID', `bundled plugin ${name} is not installed`, { where: input.cliPackageJson })
       pkg = hit.pkg
       // oclif's own plugins (help, etc.) have no runner.feature block and are not features.
-      return hit.pkg.runner?.feature ? toRef(hit.dir, hit.pkg, 'bundled') : undefined
+      return hit.pkg.runner?.feature ? toRef(hit.dir, hit.pkg, 'bundled', false) : undefined
     }, () => claimedId(pkg))
   }))
 
@@ -201,7 +208,8 @@ async function writePluginIndex(dir: string, plugins: PluginRef[], problems: Dis
 export async function loadFeature(ref: PluginRef): Promise<Feature> {
   const pkg = (await readJson(join(ref.dir, 'package.json')))!
   // A declarative plugin is data only: no `main`, a declared source; core builds the feature.
-  if (pkg.main === undefined && pkg.exports === undefined && ref.manifest.source) return featureFromPackage(pkg)
+  // define.js (and with it zod) is imported here, not at the top, to keep it off discovery's path.
+  if (pkg.main === undefined && pkg.exports === undefined && ref.manifest.source) return (await import('./define.js')).featureFromPackage(pkg)
   const entry = join(ref.dir, pkg.main ?? 'dist/index.js')
   let mod: { default?: Feature }
   try {
