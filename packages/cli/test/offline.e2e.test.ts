@@ -284,3 +284,26 @@ describe('cache ls / prune', () => {
     }
   })
 })
+
+describe('a read-only shared tool cache', () => {
+  test.skipIf(!isRoot)('mounted read-only: an install already there is a no-op; a missing one fails PERMISSION_DENIED (EROFS) without writing', async () => {
+    const box = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/`, RUNNER_FEATURES_MIRROR_NODEJS: `${server.url}nodejs/` })
+    try {
+      expect((await box.runner(['features', 'install', `terraform@${TF}`])).exitCode).toBe(0)
+      const { readdir } = await import('node:fs/promises')
+      const before = await readdir(box.toolCache)
+      // A private mount namespace in which the tool cache is a read-only bind mount, as a volume mounted ro in many pods.
+      const ro = (args: string[]) => execa('unshare', ['-m', 'sh', '-c', 'mount --bind "$RUNNER_TOOL_CACHE" "$RUNNER_TOOL_CACHE" && mount -o remount,ro,bind "$RUNNER_TOOL_CACHE" && exec "$0" "$@"', process.execPath, RUNNER_BIN, ...args], { env: { ...process.env, ...box.env }, reject: false })
+      const hit = await ro(['features', 'install', '--no-link', `terraform@${TF}`])
+      expect(hit.exitCode, String(hit.stderr)).toBe(0)
+      expect(String(hit.stdout)).toContain('already installed')
+      const miss = await ro(['features', 'install', '--no-link', `nodejs@${demo.nodejs.versions[0]}`])
+      expect(miss.exitCode).toBe(1)
+      expect(String(miss.stderr)).toContain('error PERMISSION_DENIED')
+      expect(String(miss.stderr)).toContain('read-only (EROFS)')
+      expect(await readdir(box.toolCache)).toEqual(before)
+    } finally {
+      await box.cleanup()
+    }
+  })
+})
