@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { readlinkSync } from 'node:fs'
 import { mkdir, open, rm, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
@@ -311,10 +310,11 @@ function lostError(path: string, what: string, by: LeaseRecord | undefined): Run
   })
 }
 
-function newRecord(): LeaseRecord {
+/** `token` from node:crypto, imported by the caller only when a lock is taken: loading it costs ~5 ms, and read-only paths (`features list`, the no-op install) bundle this module. */
+function newRecord(token: string): LeaseRecord {
   const now = new Date().toISOString()
   const ns = ownNamespace()
-  return { pid: process.pid, host: hostname(), ...(ns ? { ns } : {}), token: randomBytes(12).toString('hex'), since: now, heartbeat: now }
+  return { pid: process.pid, host: hostname(), ...(ns ? { ns } : {}), token, since: now, heartbeat: now }
 }
 
 /**
@@ -330,7 +330,7 @@ async function acquire(path: string, options: LockOptions, wait: boolean): Promi
   let waited = false
   let delay = 20
   for (;;) {
-    const record = newRecord()
+    const record = newRecord((await import('node:crypto')).randomBytes(12).toString('hex'))
     if (await tryCreate(path, record, options.kind)) return new HeldLease(path, record, t.heartbeatMs, what)
     const verdict = await inspect(path, t, seen)
     if (verdict.state === 'gone') continue

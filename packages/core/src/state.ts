@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { RunnerError } from './errors.js'
@@ -106,7 +105,8 @@ export async function updateState(file: string, change: (state: InstalledState) 
     // Stable order for readable diffs; semantic version order is not needed here (and would load semver).
     next.installs.sort((a, b) => compareText(a.id, b.id) || compareText(a.version, b.version) || compareText(a.arch, b.arch))
     const text = `${JSON.stringify(next, null, 2)}\n`
-    const tmp = `${file}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`
+    // node:crypto only here (a write): loading it costs ~5 ms that `features list` must not pay.
+    const tmp = `${file}.${process.pid}-${(await import('node:crypto')).randomBytes(3).toString('hex')}.tmp`
     try {
       const handle = await open(tmp, 'wx')
       try {
