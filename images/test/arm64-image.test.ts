@@ -127,7 +127,7 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
       '-e', 'RUNNER_FEATURES=terraform@1.5.0', '-e', `RUNNER_FEATURES_MIRROR_TERRAFORM=${mirror.hashicorp}`, BASE,
       'bash', '-c', 'runner features list && terraform version']))
     expect(res.status, res.stderr).toBe(0)
-    expect(res.stdout).toMatch(/terraform\s+1\.5\.0\s+arm64\s+\/opt\/hostedtoolcache\/terraform\/1\.5\.0\/arm64/)
+    expect(res.stdout).toMatch(/terraform\s+1\.5\.0\s+(?:yes\s+)?arm64\s+\/opt\/hostedtoolcache\/terraform\/1\.5\.0\/arm64/)
     for (const id of ['common-utils', 'cuda', 'docker', 'nodejs', 'powershell', 'python', 'terraform']) expect(res.stdout).toMatch(new RegExp(`^\\s*${id}\\s+@runner-features/${id}\\s`, 'm'))
     expect(res.stdout).toContain('on linux_arm64') // the fixture terraform prints the platform it was built for
   }, 300_000)
