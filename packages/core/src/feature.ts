@@ -1,4 +1,4 @@
-import type { Arch, DistroFamily, Libc, Platform } from './platform.js'
+import type { Arch, DistroFamily, Libc, Os, Platform } from './platform.js'
 import type { RemoteVersion } from './version-spec.js'
 import type { FeatureContext, Schema } from './context.js'
 import type { RepositorySpec } from './package-manager.js'
@@ -79,7 +79,7 @@ export interface SignatureDeclaration {
  * upstream's word (`x64` → `amd64`); a value missing from a map is used as is.
  */
 export interface PlatformVocabulary {
-  os?: Partial<Record<'linux', string>>
+  os?: Partial<Record<Os, string>>
   arch?: Partial<Record<Arch, string>>
   libc?: Partial<Record<Libc, string>>
 }

@@ -17,13 +17,13 @@ export interface RepositorySpec {
 }
 
 /**
- * A system package manager (apt, dnf/yum, apk) behind one interface. Every process
+ * A system package manager (apt, dnf/yum, apk; choco on Windows) behind one interface. Every process
  * call goes through the injected `Exec`, so the exact commands are testable. Implementations are
  * non-interactive, refresh indexes at most once per run and only when stale, and use sudo when
  * not root (or fail with `NEEDS_ROOT`).
  */
 export interface PackageManager {
-  readonly id: 'apt' | 'dnf' | 'yum' | 'apk'
+  readonly id: 'apt' | 'dnf' | 'yum' | 'apk' | 'choco'
   /** True when this manager is the platform's native one. */
   detect(platform: Platform): boolean
   /** True when every package is already installed (lets install be a no-op). */

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { distroFromOsRelease, parseOsRelease, platformKey } from './platform.js'
+import { distroFromOsRelease, osFromNode, parseOsRelease, platformKey, windowsPlatform } from './platform.js'
 
 // Trimmed from the real /etc/os-release files of these distributions.
 const UBUNTU_2404 = `PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n`
@@ -20,4 +20,12 @@ test.each([
 test('platform keys match the lockfile names', () => {
   expect(platformKey({ os: 'linux', arch: 'x64', libc: 'glibc' })).toBe('linux-x64')
   expect(platformKey({ os: 'linux', arch: 'arm64', libc: 'musl' })).toBe('linux-arm64-musl')
+})
+
+test('Windows: process.platform win32 maps to windows; its key has no libc suffix', () => {
+  expect(osFromNode('win32')).toBe('windows')
+  expect(osFromNode('freebsd')).toBeUndefined()
+  const p = windowsPlatform('x64', '10.0.20348')
+  expect(platformKey(p)).toBe('windows-x64')
+  expect(p.distro).toMatchObject({ id: 'windows', versionId: '10.0.20348' })
 })

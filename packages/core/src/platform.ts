@@ -4,6 +4,11 @@
  */
 export type Arch = 'x64' | 'arm64'
 export type Libc = 'glibc' | 'musl'
+/**
+ * Operating systems. `windows` exists so a Windows runner can be described and select choco; no
+ * Windows machine runs this project's tests (see images/windows/README.md for what has run).
+ */
+export type Os = 'linux' | 'windows'
 /** Distro families: what decides package manager and package names. */
 export type DistroFamily = 'debian' | 'rhel' | 'alpine' | 'arch' | 'suse' | 'unknown'
 
@@ -20,8 +25,12 @@ export interface Distro {
 }
 
 export interface Platform {
-  os: 'linux'
+  os: Os
   arch: Arch
+  /**
+   * Linux only. Windows has no glibc/musl split; a Windows platform carries `glibc` so its key
+   * stays `windows-x64` (no suffix), and nothing should read libc when `os` is `windows`.
+   */
   libc: Libc
   distro: Distro
 }
@@ -65,4 +74,18 @@ export function distroFromOsRelease(fields: Record<string, string>): Distro {
 /** Maps Node's `process.arch` to ours; other CPUs are not supported. */
 export function archFromNode(nodeArch: string): Arch | undefined {
   return nodeArch === 'x64' ? 'x64' : nodeArch === 'arm64' ? 'arm64' : undefined
+}
+
+/** Maps Node's `process.platform` to ours (`win32` → `windows`); other systems are not supported. */
+export function osFromNode(nodePlatform: string): Os | undefined {
+  return nodePlatform === 'linux' ? 'linux' : nodePlatform === 'win32' ? 'windows' : undefined
+}
+
+/**
+ * A Windows platform. There is no os-release on Windows: the distro is `windows` with the kernel
+ * version (`os.release()`, e.g. `10.0.20348` for Server 2022) as `VERSION_ID`, family `unknown`
+ * (families are Linux package-manager families; choco is selected by `os`, not by family).
+ */
+export function windowsPlatform(arch: Arch, release: string): Platform {
+  return { os: 'windows', arch, libc: 'glibc', distro: { id: 'windows', versionId: release, idLike: [], family: 'unknown' } }
 }

@@ -1,9 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import type { PackageManager, Platform, RepositorySpec } from '@runner-features/core'
+import { windowsPlatform, type PackageManager, type Platform, type RepositorySpec } from '@runner-features/core'
 import { AptManager } from './apt.js'
 import { ApkManager } from './apk.js'
+import { ChocoManager } from './choco.js'
 import { DnfManager } from './dnf.js'
 import { apkKeyFingerprint } from './keys.js'
 import { fakeSystem, type FakeSystemOptions } from './testing.js'
@@ -20,6 +21,7 @@ const APT_INSTALL = 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-inst
 const GPG_SHOW = '/usr/bin/gpg --batch --no-tty --homedir /tmp/fake-1 --with-colons --show-keys'
 
 const RHEL: Partial<Platform> = { distro: { id: 'rocky', versionId: '9.3', idLike: ['rhel', 'centos', 'fedora'], family: 'rhel' } }
+const WINDOWS: Partial<Platform> = windowsPlatform('x64', '10.0.20348')
 const ALPINE: Partial<Platform> = { distro: { id: 'alpine', versionId: '3.20.2', idLike: [], family: 'alpine' }, libc: 'musl' }
 
 const gpgAnswers = (command: string) => (/gpg --batch .*--show-keys$/.test(command) ? { stdout: KEY_COLONS } : undefined)
@@ -29,6 +31,7 @@ const apt: Make = (d) => new AptManager(d)
 const dnf: Make = (d) => new DnfManager(d, 'dnf')
 const yum: Make = (d) => new DnfManager(d, 'yum')
 const apk: Make = (d) => new ApkManager(d)
+const choco: Make = (d) => new ChocoManager(d)
 
 interface Case {
   name: string
@@ -104,6 +107,15 @@ const cases: Case[] = [
   { name: 'apk install: fresh index → no update', make: apk, options: { platform: ALPINE, files: { '/var/cache/apk/APKINDEX.5022a8a2.tar.gz': '' } }, run: (pm) => pm.install(['jq']), log: ['$ apk add --no-progress jq'] },
   { name: 'apk remove', make: apk, options: { platform: ALPINE }, run: (pm) => pm.remove(['jq']), log: ['$ apk del --no-progress jq'] },
   { name: 'apk clean: cache clean (no cache configured is fine) + index removed', make: apk, options: { platform: ALPINE, files: { '/var/cache/apk/APKINDEX.5022a8a2.tar.gz': '' }, respond: (c) => (c === 'apk cache clean' ? { exitCode: 1, stderr: 'ERROR: Package cache is not enabled.\n' } : undefined) }, run: (pm) => pm.clean(), log: ['$ apk cache clean', 'rm /var/cache/apk/APKINDEX.5022a8a2.tar.gz'] },
+  // choco (Windows): commands only, recorded through the fake exec; no Windows machine runs here
+  { name: 'choco isInstalled: one list per package, stops at the first missing', make: choco, options: { platform: WINDOWS, respond: (c) => ({ stdout: c.endsWith(' git') ? 'git|2.46.0\r\n' : '' }) }, run: (pm) => pm.isInstalled(['git', 'jq', 'curl']), log: ['$ choco list --exact --limit-output git', '$ choco list --exact --limit-output jq'], result: false },
+  { name: 'choco isInstalled: ids compare case-insensitively', make: choco, options: { platform: WINDOWS, respond: () => ({ stdout: 'git|2.46.0\r\n' }) }, run: (pm) => pm.isInstalled(['Git']), log: ['$ choco list --exact --limit-output Git'], result: true },
+  { name: 'choco isInstalled: another id that starts with the name is not a match', make: choco, options: { platform: WINDOWS, respond: () => ({ stdout: 'jq.portable|1.7.1\r\n' }) }, run: (pm) => pm.isInstalled(['jq']), log: ['$ choco list --exact --limit-output jq'], result: false },
+  { name: 'choco install (no sudo on Windows, even as a non-zero uid)', make: choco, options: { platform: WINDOWS, uid: 1001, onPath: [] }, run: (pm) => pm.install(['git', 'jq']), log: ['$ choco install -y --no-progress git jq'] },
+  { name: 'choco install: nothing asked → nothing run', make: choco, options: { platform: WINDOWS }, run: (pm) => pm.install([]), log: [] },
+  { name: 'choco addRepository = source add', make: choco, options: { platform: WINDOWS }, run: (pm) => pm.addRepository({ ...DOCKER_REPO, name: 'internal', url: 'https://nuget.example/v2' }), log: ['$ choco source add --name=internal --source=https://nuget.example/v2'] },
+  { name: 'choco remove', make: choco, options: { platform: WINDOWS }, run: (pm) => pm.remove(['jq']), log: ['$ choco uninstall -y jq'] },
+  { name: 'choco clean', make: choco, options: { platform: WINDOWS }, run: (pm) => pm.clean(), log: ['$ choco cache remove -y'] },
 ]
 
 test.each(cases)('$name', async ({ make, options, run, log, result }) => {
@@ -127,6 +139,12 @@ describe('failures', () => {
   test('sudo asking for a password is NEEDS_ROOT with a NOPASSWD hint', async () => {
     const sys = fakeSystem({ uid: 1001, files: FRESH_LISTS, respond: () => ({ exitCode: 1, stderr: 'sudo: a password is required\n' }) })
     await expect(new AptManager(sys.deps).install(['jq'])).rejects.toMatchObject({ code: 'NEEDS_ROOT', hint: expect.stringMatching(/NOPASSWD/) })
+  })
+
+  test('a failing choco install is PACKAGE_MANAGER_FAILED quoting its last lines, with an elevation hint', async () => {
+    const sys = fakeSystem({ platform: WINDOWS, respond: () => ({ exitCode: 1, stdout: 'Chocolatey v2.4.1\r\nnosuchpkg not installed. The package was not found with the source(s) listed.\r\n' }) })
+    const err = await new ChocoManager(sys.deps).install(['nosuchpkg']).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'PACKAGE_MANAGER_FAILED', message: expect.stringContaining('The package was not found') as unknown, where: 'choco install -y --no-progress nosuchpkg', hint: expect.stringMatching(/elevated/) })
   })
 
   test('a failing apt-get is PACKAGE_MANAGER_FAILED quoting its last lines', async () => {

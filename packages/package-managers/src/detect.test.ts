@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
-import { distroFromOsRelease, parseOsRelease, type Platform } from '@runner-features/core'
+import { distroFromOsRelease, osFromNode, parseOsRelease, windowsPlatform, type Platform } from '@runner-features/core'
 import { packageManagerFor } from './select.js'
 import { fakeSystem } from './testing.js'
 
@@ -32,4 +32,25 @@ test.each([
 test('an unknown family has no package manager', async () => {
   const platform: Platform = { os: 'linux', arch: 'x64', libc: 'glibc', distro: distroFromOsRelease(parseOsRelease('ID=gentoo\nVERSION_ID=2.15\n')) }
   await expect(packageManagerFor(platform, fakeSystem({ platform }).deps)).rejects.toMatchObject({ code: 'UNSUPPORTED_PLATFORM' })
+})
+
+test('Windows (process.platform win32) selects choco, whatever is on PATH, without running anything', async () => {
+  expect(osFromNode('win32')).toBe('windows')
+  expect(osFromNode('linux')).toBe('linux')
+  expect(osFromNode('darwin')).toBeUndefined()
+  const platform = windowsPlatform('x64', '10.0.20348')
+  const sys = fakeSystem({ platform, onPath: ['apt-get', 'dnf'] })
+  const pm = await packageManagerFor(platform, sys.deps)
+  expect(pm.id).toBe('choco')
+  expect(pm.detect(platform)).toBe(true)
+  expect(sys.log).toEqual([])
+})
+
+test('choco is not detected on Linux, and Linux managers are not detected on Windows', async () => {
+  const linux: Platform = { os: 'linux', arch: 'x64', libc: 'glibc', distro: distroFromOsRelease(parseOsRelease(osRelease('debian-12'))) }
+  const windows = windowsPlatform('x64', '10.0.20348')
+  const choco = await packageManagerFor(windows, fakeSystem({ platform: windows }).deps)
+  const apt = await packageManagerFor(linux, fakeSystem({ platform: linux }).deps)
+  expect(choco.detect(linux)).toBe(false)
+  expect(apt.detect(windows)).toBe(false)
 })
