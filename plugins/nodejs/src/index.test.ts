@@ -48,6 +48,25 @@ describe('artifact', () => {
     expect(artifactProblems(feature, artifact)).toEqual([])
   })
 
+  // Mapping only: the manifest declares no Windows platform, so no install selects this (see index.ts).
+  test('windows-x64 maps to node-v<V>-win-x64.zip with its own SHASUMS256.txt line, never the Linux one', async () => {
+    const listing = `${sums('20.11.1')}\n${'d'.repeat(64)}  node-v20.11.1-win-x64.zip\n${'e'.repeat(64)}  node-v20.11.1-win-x64.7z\n`
+    const ctx = fakeContext({ [`${UP}v20.11.1/SHASUMS256.txt`]: listing })
+    const artifact = await feature.artifact({ version: '20.11.1' }, { os: 'windows', arch: 'x64', libc: 'glibc' }, ctx)
+    expect(artifact).toEqual({
+      url: `${UP}v20.11.1/node-v20.11.1-win-x64.zip`,
+      sha256: 'd'.repeat(64),
+      checksumSource: `${UP}v20.11.1/SHASUMS256.txt`,
+      archive: 'zip',
+      strip: 1,
+    })
+  })
+
+  test('windows: a SHASUMS256.txt without the zip fails closed', async () => {
+    const ctx = fakeContext({ [`${UP}v20.11.1/SHASUMS256.txt`]: sums('20.11.1') })
+    await expect(feature.artifact({ version: '20.11.1' }, { os: 'windows', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'CHECKSUM_MISSING' })
+  })
+
   test('a SHASUMS256.txt without the file fails closed', async () => {
     const ctx = fakeContext({ [`${UP}v20.11.1/SHASUMS256.txt`]: `${'a'.repeat(64)}  node-v20.11.1-darwin-x64.tar.gz\n` })
     await expect(feature.artifact({ version: '20.11.1' }, { os: 'linux', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'CHECKSUM_MISSING' })

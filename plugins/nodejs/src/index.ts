@@ -9,6 +9,11 @@ const manifest = pkg.runner.feature
  * field, never a hard-coded table); checksums from `v<V>/SHASUMS256.txt`. Archives are
  * `node-v<V>-linux-<arch>.tar.gz` with one top directory, installed as the tool-cache tool `node`
  * so actions/setup-node finds `node/<V>/<arch>/bin/node` without downloading.
+ *
+ * Windows: nodejs.org publishes `node-v<V>-win-<arch>.zip` (listed in the same SHASUMS256.txt), so
+ * `artifact` maps a `windows` platform to it. The manifest does not declare Windows yet (its
+ * `platforms` schema is Linux-only and the zip has `node.exe` at the top, not `bin/node`), so this
+ * mapping is unit-tested only and never selected by an install.
  */
 export default defineFeature(pkg, {
   bins: ['bin/node', 'bin/npm', 'bin/npx', 'bin/corepack'],
@@ -21,9 +26,10 @@ export default defineFeature(pkg, {
 
   async artifact(version, platform, ctx) {
     const dir = `${manifest.upstream}v${version.version}/`
-    const file = `node-v${version.version}-linux-${platform.arch}.tar.gz`
+    const windows = platform.os === 'windows'
+    const file = windows ? `node-v${version.version}-win-${platform.arch}.zip` : `node-v${version.version}-linux-${platform.arch}.tar.gz`
     const sumsUrl = `${dir}SHASUMS256.txt`
     const sums = parseChecksumFile(await ctx.http.text(sumsUrl), sumsUrl)
-    return { url: dir + file, sha256: checksumFor(sums, file, sumsUrl), checksumSource: sumsUrl, archive: 'tar.gz', strip: 1 }
+    return { url: dir + file, sha256: checksumFor(sums, file, sumsUrl), checksumSource: sumsUrl, archive: windows ? 'zip' : 'tar.gz', strip: 1 }
   },
 })

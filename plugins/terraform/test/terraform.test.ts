@@ -38,3 +38,13 @@ test('a version missing from the index is refused', async () => {
   const ctx = fakeContext({ [`${UP}terraform/index.json`]: index })
   await expect(artifactsFor(feature, { version: '9.9.9' }, { os: 'linux', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toThrow(/no linux_amd64 build/)
 })
+
+// HashiCorp publishes terraform_<V>_windows_amd64.zip (the index fixture lists it), but package.json
+// declares Linux platforms only (the manifest schema has no Windows os yet): Windows is refused
+// before anything is fetched, naming what is supported.
+test('windows-x64 is refused as undeclared before any request, though the upstream publishes it', async () => {
+  expect(index).toContain('terraform_0.12.0_windows_amd64.zip')
+  const ctx = fakeContext({ [`${UP}terraform/index.json`]: index })
+  await expect(artifactsFor(feature, { version: '0.12.0' }, { os: 'windows', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'UNSUPPORTED_PLATFORM', hint: expect.stringContaining('linux-x64') })
+  expect(ctx.requests).toEqual([])
+})
