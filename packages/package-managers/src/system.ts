@@ -53,19 +53,17 @@ export async function whichOnPath(name: string, path = process.env.PATH ?? '/usr
   return undefined
 }
 
-/** The real machine: node fs (through sudo when not root), PATH lookup, fetch for keys. */
-export function systemDeps(options: { exec: Exec; platform: Platform; http?: PmDeps['http']; logger?: PmDeps['logger']; uid?: number; staleAfterMs?: number }): PmDeps {
+/**
+ * The real machine: node fs (through sudo when not root), PATH lookup. Repository keys come
+ * through the caller's `http` (the installer's client: retries, proxies, mirror credentials,
+ * redacted URLs); there is deliberately no global-`fetch` fallback.
+ */
+export function systemDeps(options: { exec: Exec; platform: Platform; http: PmDeps['http']; logger?: PmDeps['logger']; uid?: number; staleAfterMs?: number }): PmDeps {
   const uid = options.uid ?? process.getuid?.() ?? 0
   return {
     exec: options.exec,
     fs: uid === 0 ? localFs : sudoFs(options.exec),
-    http: options.http ?? {
-      async text(url) {
-        const res = await fetch(url, { signal: AbortSignal.timeout(60_000) })
-        if (!res.ok) throw new RunnerError('DOWNLOAD_FAILED', `HTTP ${res.status}`, { where: url, hint: 'check the repository key URL and the network' })
-        return res.text()
-      },
-    },
+    http: options.http,
     platform: options.platform,
     uid,
     which: (name) => whichOnPath(name),
