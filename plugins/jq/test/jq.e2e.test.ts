@@ -1,42 +1,31 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { findRunnerCli, runnerSandbox, startFixtureMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
-import { mirror as buildMirror } from '../fixtures/mirror.ts'
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { mirrorHarness } from '@runner-features/kit/testing'
+import { mirror } from '../fixtures/mirror.ts'
 
 // The built `runner` installs jq from a 127.0.0.1 mirror in the github-release layout
 // (fixtures/mirror.ts): the real trimmed listing at api/releases, and for jq-1.7.1 and jq-1.8.1
 // stand-in single binaries (a shell script printing `jq-<V>`) with a sha256sum.txt computed from them.
-let work: string
-let mirror: FixtureMirror
-let box: RunnerSandbox
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'rf-jq-'))
-  await buildMirror({ dir: join(work, 'mirror') })
-  mirror = await startFixtureMirror(join(work, 'mirror'))
-  box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_JQ: mirror.url })
-})
-afterAll(async () => {
-  await mirror?.close()
-  await box?.cleanup()
-  if (work) await rm(work, { recursive: true, force: true })
-})
+const e2e = mirrorHarness({ feature: 'jq', mirror: (dir) => mirror({ dir }) })
+beforeAll(e2e.start)
+afterEach(e2e.reset)
+afterAll(e2e.close)
 
 test('install jq (latest → 1.8.1): listing, sha256sum.txt, the single binary installed as `jq` and linked', async () => {
-  mirror.requests.splice(0)
+  const { box, server } = e2e
   const res = await box.run(['features', 'install', 'jq'])
-  expect(res.exitCode, res.stdout + res.stderr).toBe(0)
-  expect(mirror.requests).toEqual(['GET /api/releases 200', 'GET /releases/download/jq-1.8.1/sha256sum.txt 200', 'GET /releases/download/jq-1.8.1/jq-linux-amd64 200'])
+  expect(res.exitCode, res.all).toBe(0)
+  expect(server.requests).toEqual(['GET /api/releases 200', 'GET /releases/download/jq-1.8.1/sha256sum.txt 200', 'GET /releases/download/jq-1.8.1/jq-linux-amd64 200'])
   expect(execFileSync(join(box.binDir, 'jq'), ['--version'], { encoding: 'utf8' })).toBe('jq-1.8.1\n')
   expect(await readdir(join(box.toolCache, 'jq', '1.8.1', 'x64'))).toEqual(['jq'])
 })
 
 test('a pinned older version, then the listing says which versions exist for one that does not', async () => {
+  const { box } = e2e
   const pinned = await box.run(['features', 'install', 'jq@1.7.1'])
-  expect(pinned.exitCode, pinned.stdout + pinned.stderr).toBe(0)
+  expect(pinned.exitCode, pinned.all).toBe(0)
   expect(execFileSync(join(box.binDir, 'jq'), ['--version'], { encoding: 'utf8' })).toBe('jq-1.7.1\n')
   const missing = await box.run(['features', 'install', 'jq@1.6', '--json'])
   expect(missing.exitCode).toBe(1)

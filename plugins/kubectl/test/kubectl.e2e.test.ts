@@ -1,50 +1,31 @@
 import { execFileSync } from 'node:child_process'
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { findRunnerCli, runnerSandbox, startFixtureMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
-import { KUBECTL_SHA256, KUBECTL_VERSION, realKubectl, realKubectlUnavailable } from './real-kubectl.js'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { mirrorHarness, withEnv } from '@runner-features/kit/testing'
+import { mirror } from '../fixtures/mirror.ts'
+import { KUBECTL_VERSION as V, realKubectlUnavailable } from './real-kubectl.js'
 
 // The built `runner` installs a real kubectl (v1.33.9 linux-amd64, see real-kubectl.ts) from a
-// 127.0.0.1 mirror in dl.k8s.io's layout, then azure/setup-kubectl's lookup — @actions/tool-cache
-// find('kubectl', 'v1.33.9') — is replayed against the tool cache it wrote.
-const unavailable = realKubectlUnavailable()
-if (unavailable) console.warn(`kubectl.e2e: skipped: ${unavailable}`)
-const V = KUBECTL_VERSION
-let work: string
-let mirror: FixtureMirror
-let box: RunnerSandbox
+// 127.0.0.1 mirror in dl.k8s.io's layout (fixtures/mirror.ts), then azure/setup-kubectl's lookup —
+// @actions/tool-cache find('kubectl', 'v1.33.9') — is replayed against the tool cache it wrote.
+const e2e = mirrorHarness({ feature: 'kubectl', mirror: () => mirror(), skip: realKubectlUnavailable() })
+beforeAll(e2e.start, 300_000)
+afterEach(e2e.reset)
+afterAll(e2e.close)
+const BINARY = `/release/v${V}/bin/linux/amd64/kubectl`
 
-beforeAll(async () => {
-  if (unavailable) return
-  work = await mkdtemp(join(tmpdir(), 'rf-kubectl-'))
-  const release = join(work, 'mirror', 'release')
-  await mkdir(join(release, `v${V}`, 'bin', 'linux', 'amd64'), { recursive: true })
-  await writeFile(join(release, 'stable.txt'), `v${V}\n`)
-  await writeFile(join(release, `stable-1.33.txt`), `v${V}\n`)
-  await copyFile(realKubectl(), join(release, `v${V}`, 'bin', 'linux', 'amd64', 'kubectl'))
-  await writeFile(join(release, `v${V}`, 'bin', 'linux', 'amd64', 'kubectl.sha256'), KUBECTL_SHA256)
-  mirror = await startFixtureMirror(join(work, 'mirror'))
-  box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_KUBECTL: mirror.url })
-}, 300_000)
-afterAll(async () => {
-  await mirror?.close()
-  await box?.cleanup()
-  if (work) await rm(work, { recursive: true, force: true })
-})
-
-describe.skipIf(unavailable)('runner features install kubectl', () => {
+describe.skipIf(e2e.skipped)('runner features install kubectl', () => {
   test('latest → stable.txt: the real binary lands in kubectl/<V>/x64 with its marker, runs, and is listed', async () => {
-    mirror.requests.splice(0)
+    const { box, server } = e2e
     const res = await box.run(['features', 'install', 'kubectl'])
-    expect(res.exitCode, res.stdout + res.stderr).toBe(0)
+    expect(res.exitCode, res.all).toBe(0)
     // The minor markers are read together; 1.32 … 1.28 are not on this mirror (404, skipped).
-    expect(mirror.requests.filter((r) => !/stable-1\.(2[89]|3[012])\.txt 404$/.test(r)).sort()).toEqual([
+    expect(server.requests.filter((r) => !/stable-1\.(2[89]|3[012])\.txt 404$/.test(r)).sort()).toEqual([
       'GET /release/stable-1.33.txt 200',
       'GET /release/stable.txt 200',
-      `GET /release/v${V}/bin/linux/amd64/kubectl 200`,
-      `GET /release/v${V}/bin/linux/amd64/kubectl.sha256 200`,
+      `GET ${BINARY} 200`,
+      `GET ${BINARY}.sha256 200`,
     ])
     expect(execFileSync(join(box.binDir, 'kubectl'), ['version', '--client'], { encoding: 'utf8' })).toContain(`Client Version: v${V}`)
     expect((await readdir(join(box.toolCache, 'kubectl', V))).sort()).toEqual(['x64', 'x64.complete'])
@@ -52,40 +33,26 @@ describe.skipIf(unavailable)('runner features install kubectl', () => {
 
     const list = JSON.parse((await box.run(['features', 'list', '--json'])).stdout)
     expect(list.plugins).toContainEqual(expect.objectContaining({ id: 'kubectl', name: '@runner-features/kubectl', origin: 'bundled' }))
-    expect(list.installed.find((r: { id: string }) => r.id === 'kubectl')).toMatchObject({ version: V, arch: 'x64', sourceUrl: `https://dl.k8s.io/release/v${V}/bin/linux/amd64/kubectl` })
+    expect(list.installed.find((r: { id: string }) => r.id === 'kubectl')).toMatchObject({ version: V, arch: 'x64', sourceUrl: `https://dl.k8s.io${BINARY}` })
   }, 120_000)
 
   test("azure/setup-kubectl's lookup (tool-cache find('kubectl', 'v<V>')) hits the install", async () => {
-    const prev = process.env.RUNNER_TOOL_CACHE
-    process.env.RUNNER_TOOL_CACHE = box.toolCache
-    try {
-      const tc = await import('@actions/tool-cache')
-      expect(tc.find('kubectl', `v${V}`, 'x64')).toBe(join(box.toolCache, 'kubectl', V, 'x64'))
-    } finally {
-      if (prev === undefined) delete process.env.RUNNER_TOOL_CACHE
-      else process.env.RUNNER_TOOL_CACHE = prev
-    }
+    const { toolCache } = e2e.box
+    const tc = await import('@actions/tool-cache')
+    expect(await withEnv({ RUNNER_TOOL_CACHE: toolCache }, () => tc.find('kubectl', `v${V}`, 'x64'))).toBe(join(toolCache, 'kubectl', V, 'x64'))
   })
 
   test('a re-install is a no-op without requests; a tampered binary is CHECKSUM_MISMATCH with nothing left', async () => {
-    mirror.requests.splice(0)
-    const again = await box.run(['features', 'install', `kubectl@${V}`])
-    expect(again.exitCode, again.stdout + again.stderr).toBe(0)
+    const again = await e2e.box.run(['features', 'install', `kubectl@${V}`])
+    expect(again.exitCode, again.all).toBe(0)
     expect(again.stdout).toContain('already installed')
-    expect(mirror.requests).toEqual([])
+    expect(e2e.server.requests).toEqual([])
 
-    const other = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_KUBECTL: mirror.url })
-    const bin = join(work, 'mirror', 'release', `v${V}`, 'bin', 'linux', 'amd64', 'kubectl')
-    const good = await readFile(bin)
-    try {
-      await writeFile(bin, Buffer.concat([good, Buffer.from('tampered')]))
-      const res = await other.run(['features', 'install', `kubectl@${V}`, '--json'])
-      expect(res.exitCode).toBe(1)
-      expect(JSON.parse(res.stdout).results).toEqual([expect.objectContaining({ id: 'kubectl', status: 'failed', error: expect.objectContaining({ code: 'CHECKSUM_MISMATCH' }) })])
-      expect(await readdir(join(other.toolCache, 'kubectl', V)).catch(() => [])).toEqual([])
-    } finally {
-      await writeFile(bin, good)
-      await other.cleanup()
-    }
+    const other = await e2e.sandbox()
+    e2e.server.override(BINARY, Buffer.concat([await readFile(join(e2e.mirror.root, BINARY)), Buffer.from('tampered')]))
+    const res = await other.run(['features', 'install', `kubectl@${V}`, '--json'])
+    expect(res.exitCode).toBe(1)
+    expect(JSON.parse(res.stdout).results).toEqual([expect.objectContaining({ id: 'kubectl', status: 'failed', error: expect.objectContaining({ code: 'CHECKSUM_MISMATCH' }) })])
+    expect(await readdir(join(other.toolCache, 'kubectl', V)).catch(() => [])).toEqual([])
   }, 120_000)
 })

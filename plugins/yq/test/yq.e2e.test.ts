@@ -1,46 +1,35 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { findRunnerCli, runnerSandbox, startFixtureMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
-import { mirror as buildMirror, versionLine, YQ_VERSION as VERSION } from '../fixtures/mirror.ts'
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { mirrorHarness } from '@runner-features/kit/testing'
+import { mirror, versionLine, YQ_VERSION as VERSION } from '../fixtures/mirror.ts'
 
 // The built `runner` installs yq from a 127.0.0.1 mirror in the github-release layout
 // (fixtures/mirror.ts): the real trimmed listing at api/releases, and for v4.52.4 stand-in tarballs
 // (a shell script named yq_linux_<arch> that prints yq's version line) with an rhash `checksums`
 // table computed from them and the real hash order (fixtures/README.md).
-let work: string
-let mirror: FixtureMirror
-let box: RunnerSandbox
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'rf-yq-'))
-  await buildMirror({ dir: join(work, 'mirror') })
-  mirror = await startFixtureMirror(join(work, 'mirror'))
-  box = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_YQ: mirror.url })
-})
-afterAll(async () => {
-  await mirror?.close()
-  await box?.cleanup()
-  if (work) await rm(work, { recursive: true, force: true })
-})
+const e2e = mirrorHarness({ feature: 'yq', mirror: (dir) => mirror({ dir }) })
+beforeAll(e2e.start)
+afterEach(e2e.reset)
+afterAll(e2e.close)
+const TARBALL = `/releases/download/v${VERSION}/yq_linux_amd64.tar.gz`
 
 test('runner features list discovers yq from its folder', async () => {
-  const list = JSON.parse((await box.run(['features', 'list', '--json'])).stdout)
+  const list = JSON.parse((await e2e.box.run(['features', 'list', '--json'])).stdout)
   expect(list.plugins).toContainEqual(expect.objectContaining({ id: 'yq', name: '@runner-features/yq', origin: 'bundled' }))
 })
 
 test('install yq (latest) from the mirror: listing, rhash checksums, tarball; `yq` linked to the per-arch binary', async () => {
-  mirror.requests.splice(0)
+  const { box, server } = e2e
   const res = await box.run(['features', 'install', 'yq'])
-  expect(res.exitCode, res.stdout + res.stderr).toBe(0)
+  expect(res.exitCode, res.all).toBe(0)
   // The two checksum files are fetched together, so their order is not fixed.
-  expect([...mirror.requests].sort()).toEqual([
+  expect([...server.requests].sort()).toEqual([
     'GET /api/releases 200',
     `GET /releases/download/v${VERSION}/checksums 200`,
     `GET /releases/download/v${VERSION}/checksums_hashes_order 200`,
-    `GET /releases/download/v${VERSION}/yq_linux_amd64.tar.gz 200`,
+    `GET ${TARBALL} 200`,
   ])
   expect(execFileSync(join(box.binDir, 'yq'), ['--version'], { encoding: 'utf8' })).toBe(`${versionLine(VERSION)}\n`)
   const dir = join(box.toolCache, 'yq', VERSION, 'x64')
@@ -49,21 +38,11 @@ test('install yq (latest) from the mirror: listing, rhash checksums, tarball; `y
 })
 
 test('a tarball whose sha256 differs from the checksums table is CHECKSUM_MISMATCH and nothing is installed', async () => {
-  const other = await runnerSandbox(findRunnerCli(import.meta.url), { RUNNER_FEATURES_MIRROR_YQ: mirror.url })
-  try {
-    const tgz = join(work, 'mirror', 'releases', 'download', `v${VERSION}`, 'yq_linux_amd64.tar.gz')
-    const good = await readFile(tgz)
-    await writeFile(tgz, Buffer.concat([good, Buffer.from('tampered')]))
-    try {
-      const res = await other.run(['features', 'install', `yq@${VERSION}`, '--json'])
-      expect(res.exitCode, res.stdout + res.stderr).toBe(1)
-      // Per-feature failures are reported in results (the run as a whole exits 1).
-      expect(JSON.parse(res.stdout).results).toEqual([expect.objectContaining({ id: 'yq', status: 'failed', error: expect.objectContaining({ code: 'CHECKSUM_MISMATCH' }) })])
-      expect(await readdir(join(other.toolCache, 'yq', VERSION)).catch(() => [])).toEqual([])
-    } finally {
-      await writeFile(tgz, good)
-    }
-  } finally {
-    await other.cleanup()
-  }
+  const other = await e2e.sandbox()
+  e2e.server.override(TARBALL, Buffer.concat([await readFile(join(e2e.mirror.root, TARBALL)), Buffer.from('tampered')]))
+  const res = await other.run(['features', 'install', `yq@${VERSION}`, '--json'])
+  expect(res.exitCode, res.all).toBe(1)
+  // Per-feature failures are reported in results (the run as a whole exits 1).
+  expect(JSON.parse(res.stdout).results).toEqual([expect.objectContaining({ id: 'yq', status: 'failed', error: expect.objectContaining({ code: 'CHECKSUM_MISMATCH' }) })])
+  expect(await readdir(join(other.toolCache, 'yq', VERSION)).catch(() => [])).toEqual([])
 })

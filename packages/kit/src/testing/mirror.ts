@@ -11,22 +11,41 @@ export interface FixtureMirror {
   url: string
   /** `GET /api/releases 200`, in arrival order (query strings dropped, as static mirrors do). */
   requests: string[]
+  /** Answer `path` with `body` instead of the file (a tampered archive); `null` answers 404. */
+  override(path: string, body: string | Buffer | null): void
+  /** Answer `path` with a 302 to `location` (GitHub's `releases/latest/download/<asset>`). */
+  redirect(path: string, location: string): void
+  /** Drops every {@link FixtureMirror.override}; redirects stay. */
+  clearOverrides(): void
   close(): Promise<void>
 }
 
+/** `/a/b` and `a/b` name the same path. */
+const pathKey = (path: string) => `/${path.replace(/^\/+/, '')}`
+
 /**
  * Serves `root` as a static mirror does (nginx, `python3 -m http.server`, a bucket): files only,
- * the query string ignored, 404 for anything else, nothing outside `root`.
+ * the query string ignored, 404 for anything else, nothing outside `root`. Overrides and
+ * redirects answer what a directory cannot hold (a JSON listing at a directory URL, a 302) and
+ * tampered bytes, without writing into `root` (often a shared, cached fixture).
  */
 export async function startFixtureMirror(root: string): Promise<FixtureMirror> {
   const base = resolve(root)
   const requests: string[] = []
+  const overrides = new Map<string, Buffer | null>()
+  const redirects = new Map<string, string>()
   const server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?', 1)[0]!)
     const file = resolve(base, `.${path}`)
-    const answer = (status: number) => {
+    const answer = (status: number, body: Buffer = Buffer.alloc(0), headers: Record<string, string> = {}) => {
       requests.push(`${req.method} ${path} ${status}`)
-      res.writeHead(status, { 'content-length': 0 }).end()
+      res.writeHead(status, { ...headers, 'content-length': body.length }).end(body)
+    }
+    const location = redirects.get(path)
+    if (location !== undefined) return answer(302, undefined, { location })
+    if (overrides.has(path)) {
+      const body = overrides.get(path)
+      return body ? answer(200, body) : answer(404)
     }
     if (file !== base && !file.startsWith(base + sep)) return answer(403)
     stat(file).then((info) => {
@@ -41,6 +60,9 @@ export async function startFixtureMirror(root: string): Promise<FixtureMirror> {
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    override: (path, body) => void overrides.set(pathKey(path), body === null ? null : Buffer.from(body)),
+    redirect: (path, location) => void redirects.set(pathKey(path), location),
+    clearOverrides: () => overrides.clear(),
     close: () => new Promise<void>((ok) => {
       server.closeAllConnections()
       server.close(() => ok())
