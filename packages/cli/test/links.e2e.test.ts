@@ -44,9 +44,19 @@ test('list marks the linked version; uninstalling it relinks the other one; the 
 })
 
 test('two versions of one tool in one call: both installed, the last named linked; one bad request installs nothing', async () => {
-  const bad = await b.runner(['features', 'install', 'terraform@1.6.0', 'terraform@99'])
-  expect(bad.exitCode).toBe(1)
-  expect(bad.stderr).toContain('error VERSION_NOT_FOUND: terraform@99')
+  for (const args of [['terraform@1.6.0', 'terraform@99'], ['terraform@99', 'terraform@1.6.0']]) {
+    const bad = await b.runner(['features', 'install', ...args])
+    expect(bad.exitCode).toBe(1)
+    expect(bad.stderr).toContain('error VERSION_NOT_FOUND: terraform@99')
+  }
+  expect(JSON.parse((await b.runner(['features', 'list', '--json'])).stdout).installed).toEqual([])
+
+  // One plan for the whole call: the dry run shows every version and installs nothing.
+  const dry = await b.runner(['features', 'install', 'terraform@1.5.0', 'terraform@1.6.0', '--dry-run', '--json'])
+  expect(dry.exitCode, dry.all).toBe(0)
+  expect(JSON.parse(dry.stdout).results.map((r: { spec: string; version: string; status: string; sourceUrl: string }) => `${r.spec} ${r.version} ${r.status} ${r.sourceUrl.split('/').pop()}`)).toEqual([
+    '1.5.0 1.5.0 would-install terraform_1.5.0_linux_amd64.zip', '1.6.0 1.6.0 would-install terraform_1.6.0_linux_amd64.zip',
+  ])
   expect(JSON.parse((await b.runner(['features', 'list', '--json'])).stdout).installed).toEqual([])
 
   const res = await b.runner(['features', 'install', 'terraform@1.5.0', 'terraform@1.6.0'])
@@ -54,6 +64,22 @@ test('two versions of one tool in one call: both installed, the last named linke
   expect(res.stdout).toContain('terraform@1.5.0 → 1.5.0  installed')
   expect(res.stdout).toContain('terraform@1.6.0 → 1.6.0  installed')
   expect(await linked(await b.runner(['features', 'list', '--json']))).toEqual(['1.5.0', '1.6.0*'])
+
+  // Named the other way round, the other one ends up linked.
+  const swap = await b.runner(['features', 'install', 'terraform@1.6.0', 'terraform@1.5.0', '--json'])
+  expect(swap.exitCode, swap.all).toBe(0)
+  expect(JSON.parse(swap.stdout).results.map((r: { version: string; status: string }) => `${r.version} ${r.status}`)).toEqual(['1.6.0 already-installed', '1.5.0 already-installed'])
+  expect(await linked(await b.runner(['features', 'list', '--json']))).toEqual(['1.5.0*', '1.6.0'])
+})
+
+test('two requests of one version: one download, one line each, the later one finds it installed', async () => {
+  const res = await b.runner(['features', 'install', 'terraform@1.5', 'terraform@1.5.7'])
+  expect(res.exitCode, res.all).toBe(0)
+  expect(res.stdout).toContain('terraform@1.5 → 1.5.7  installed')
+  expect(res.stdout).toContain('terraform@1.5.7 → 1.5.7  already installed')
+  expect(res.stderr.match(/terraform: installing/g), res.stderr).toHaveLength(1)
+  expect(await readlink(join(b.binDir, 'terraform'))).toContain('/terraform/1.5.7/')
+  expect((await b.runner(['features', 'uninstall', 'terraform@1.5.7'])).exitCode).toBe(0)
 })
 
 test('relinking an installed version, or a --refresh no-op, says "already installed" and never "installing … from"', async () => {

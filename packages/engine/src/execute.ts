@@ -1,5 +1,5 @@
 import { artifactsFor, redactUrl, type Logger } from '@runner-features/core'
-import { systemPackagesFor, type InstallOutcome, type Progress } from '@runner-features/installer'
+import { isComplete, systemPackagesFor, type InstallOutcome, type Progress } from '@runner-features/installer'
 import type { EngineDeps } from './deps.js'
 import { driftWarnings, explainLockedMismatch, upstreamChecksums } from './drift.js'
 import { normaliseError } from './normalise.js'
@@ -28,13 +28,16 @@ export async function executeFeature(rt: RunEnv, plan: InstallPlan, f: PlannedFe
   const where = `${f.id}@${f.spec}`
   try {
     if (o.dryRun) return planLine(plan, f, item, where)
+    // An earlier line of this run (the same version asked twice) or another process may have
+    // installed it since planning: then it is only linked again, and nothing says "installing".
+    const complete = f.complete || (f.entry !== undefined && (await isComplete(f.entry)))
     // The drift policy: the lock's checksums are verified; upstream's are read only to report a change.
     let upstream = new Map<string, string>()
-    if (f.locked && !f.complete) {
+    if (f.locked && !complete) {
       upstream = upstreamChecksums(await artifactsFor(f.feature, f.version, plan.platform, f.ctx).catch(() => []))
       for (const w of driftWarnings(`${f.id}@${f.version.version}`, f.locked, upstream)) o.logger.warn(w)
     }
-    if (!f.complete) o.onStart?.(f.id, f.version.version, f.system ? `the ${plan.platform.distro.id} package manager` : redactUrl(f.http.resolve(f.feature.upstream)))
+    if (!complete) o.onStart?.(f.id, f.version.version, f.system ? `the ${plan.platform.distro.id} package manager` : redactUrl(f.http.resolve(f.feature.upstream)))
     let outcome: InstallOutcome
     try {
       outcome = await deps.installFeature(

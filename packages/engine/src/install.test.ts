@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, test } from 'vitest'
@@ -47,15 +47,18 @@ interface Harness {
   deps: EngineDeps
   /** `id@version` in the order installs started. */
   started: string[]
+  /** `start id@version` / `end id@version`, in the order they happened. */
+  events: string[]
   /** Most installs running at once. */
   peak: () => number
 }
 
-/** Fake plugins plus a fake installer; `fail` maps an id to what its install throws. */
+/** Fake plugins plus a fake installer; `fail` maps an id (or `id@version`) to what its install throws. */
 function harness(specs: FakeSpec[], fail: Record<string, unknown> = {}): Harness {
   const features = new Map(specs.map((s) => [s.id, fakeFeature(s)]))
   const refs: PluginRef[] = specs.map((s) => ({ name: `@test/${s.id}`, version: '1.0.0', dir: join(dir, s.id), origin: 'bundled', manifest: features.get(s.id)! }))
   const started: string[] = []
+  const events: string[] = []
   let running = 0
   let peak = 0
   const deps: EngineDeps = {
@@ -63,11 +66,15 @@ function harness(specs: FakeSpec[], fail: Record<string, unknown> = {}): Harness
     detectPlatform: async () => PLATFORM,
     loadFeature: async (ref) => features.get(ref.manifest.id)!,
     installFeature: async (t: InstallTarget): Promise<InstallOutcome> => {
-      started.push(`${t.feature.id}@${t.version.version}`)
+      const name = `${t.feature.id}@${t.version.version}`
+      started.push(name)
+      events.push(`start ${name}`)
       peak = Math.max(peak, ++running)
       await new Promise((r) => setTimeout(r, 5))
       running--
-      if (fail[t.feature.id]) throw fail[t.feature.id]
+      events.push(`end ${name}`)
+      const thrown = fail[name] ?? fail[t.feature.id]
+      if (thrown) throw thrown
       const record: InstalledRecord = {
         id: t.feature.id, toolName: t.feature.toolName, version: t.version.version, arch: 'x64', path: join(rt.toolCacheRoot, t.feature.id),
         sourceUrl: t.artifacts?.[0]?.url ?? '', sha256: t.artifacts?.[0]?.sha256 ?? '', size: 1, plugin: { name: t.plugin.name, version: '1.0.0' }, links: [], installedAt: '',
@@ -75,7 +82,7 @@ function harness(specs: FakeSpec[], fail: Record<string, unknown> = {}): Harness
       return { status: 'installed', record }
     },
   }
-  return { deps, started, peak: () => peak }
+  return { deps, started, events, peak: () => peak }
 }
 
 const options = (specs: string[], more: Partial<InstallOptions> = {}): InstallOptions => ({
@@ -175,4 +182,77 @@ test('preflight runs once, before the first install, and its error stops the run
   await expect(install(rt, options(['a', 'b']), h.deps)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
   expect(calls).toEqual([rt.toolCacheRoot])
   expect(h.started).toEqual([])
+})
+
+const lines = (report: { results: { id: string; spec: string; version: string; status: string; error?: { code: string } }[] }) =>
+  report.results.map((r) => `${r.id}@${r.spec} → ${r.version} ${r.status}${r.error ? ` ${r.error.code}` : ''}`)
+
+test('several versions of one feature: one plan, one line each, installed one after another in the order asked', async () => {
+  const h = harness([{ id: 'app', versions: ['2.1.0', '2.0.0', '1.4.0'] }, { id: 'other', versions: ['1.0.0'] }])
+  const report = await install(rt, options(['app@2', 'other', 'app@1'], { jobs: 4 }), h.deps)
+  expect(lines(report)).toEqual(['app@2 → 2.1.0 installed', 'app@1 → 1.4.0 installed', 'other@latest → 1.0.0 installed'])
+  // The one named last finishes last, so its links and PATH entry are the ones left in place.
+  const app = h.events.filter((e) => e.includes('app@'))
+  expect(app).toEqual(['start app@2.1.0', 'end app@2.1.0', 'start app@1.4.0', 'end app@1.4.0'])
+  // Other features still run beside them.
+  expect(h.events.indexOf('start other@1.0.0')).toBeLessThan(h.events.indexOf('end app@2.1.0'))
+})
+
+test('several versions: --dry-run lists every version with its artifact; a bad one fails the whole plan first', async () => {
+  const h = harness([{ id: 'app', versions: ['2.0.0', '1.0.0'] }])
+  const plan = await install(rt, options(['app@1', 'app@2'], { dryRun: true }), h.deps)
+  expect(plan.results.map((r) => [r.version, r.status, r.sourceUrl])).toEqual([
+    ['1.0.0', 'would-install', 'https://app.example/1.0.0.tar.gz'],
+    ['2.0.0', 'would-install', 'https://app.example/2.0.0.tar.gz'],
+  ])
+  for (const specs of [['app@99', 'app@2'], ['app@2', 'app@99']]) {
+    await expect(install(rt, options(specs), h.deps)).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND', where: 'app@99 (argument)' })
+  }
+  expect(h.started).toEqual([])
+})
+
+test('several versions: dependsOn joins the version named last, and only its failure blocks dependants', async () => {
+  const specs = [
+    { id: 'app', versions: ['1.0.0'], dependsOn: [{ id: 'lib', version: '^3' }] },
+    { id: 'lib', versions: ['4.0.0', '3.2.0', '3.1.0'] },
+  ]
+  // lib@4 first, lib@3 last: lib@3 is the one app gets, so app's ^3 is met.
+  const ok = harness(specs, { 'lib@4.0.0': new RunnerError('DOWNLOAD_FAILED', 'HTTP 503') })
+  expect(lines(await install(rt, options(['lib@4', 'lib@3', 'app']), ok.deps))).toEqual([
+    'lib@4 → 4.0.0 failed DOWNLOAD_FAILED', 'lib@3 → 3.2.0 installed', 'app@latest → 1.0.0 installed',
+  ])
+  const blocked = harness(specs, { 'lib@3.2.0': new RunnerError('DOWNLOAD_FAILED', 'HTTP 503') })
+  expect(lines(await install(rt, options(['lib@4', 'lib@3', 'app']), blocked.deps))).toEqual([
+    'lib@4 → 4.0.0 installed', 'lib@3 → 3.2.0 failed DOWNLOAD_FAILED', 'app@latest → 1.0.0 failed DOWNLOAD_FAILED',
+  ])
+  // lib@4 named last would be the linked one, which app cannot use: refused before anything installs.
+  const conflict = harness(specs)
+  await expect(install(rt, options(['lib@3', 'lib@4', 'app']), conflict.deps)).rejects.toMatchObject({ code: 'DEPENDENCY_CONFLICT', where: 'lib' })
+  expect(conflict.started).toEqual([])
+})
+
+test('the same version asked twice is planned once and reported per request; the later request finds it installed', async () => {
+  const h = harness([{ id: 'app', versions: ['1.2.0', '1.1.0'] }])
+  let listed = 0
+  const listVersions = h.deps.loadFeature
+  h.deps.loadFeature = async (ref) => {
+    const f = await listVersions(ref)
+    return { ...f, listVersions: async (ctx) => (listed++, f.listVersions(ctx)) } as Feature
+  }
+  const fakeInstall = h.deps.installFeature
+  h.deps.installFeature = async (t, s) => {
+    // As the real installer: a complete version is only linked again; a new one gets its marker.
+    const marker = join(rt.toolCacheRoot, 'app', t.version.version, 'x64.complete')
+    const out = await fakeInstall(t, s)
+    if (await stat(marker).then(() => true, () => false)) return { ...out, status: 'already-installed' }
+    await mkdir(join(rt.toolCacheRoot, 'app', t.version.version, 'x64'), { recursive: true })
+    await writeFile(marker, '')
+    return out
+  }
+  const starts: string[] = []
+  const report = await install(rt, options(['app@1', 'app@1.2.0'], { onStart: (id, version) => void starts.push(`${id}@${version}`) }), h.deps)
+  expect(lines(report)).toEqual(['app@1 → 1.2.0 installed', 'app@1.2.0 → 1.2.0 already-installed'])
+  expect(listed).toBe(1)
+  // Only the first request downloads; the second never says "installing".
+  expect(starts).toEqual(['app@1.2.0'])
 })

@@ -2,10 +2,10 @@ import { RunnerError, type ErrorCode } from '@runner-features/core'
 import type { FeatureHttp } from '@runner-features/installer'
 import { defaultDeps, type EngineDeps } from './deps.js'
 import { executeFeature, type ExecuteOptions } from './execute.js'
-import { planArguments, planConfig, type InstallPlan, type PlanOptions } from './plan.js'
+import { planArguments, planConfig, type InstallPlan, type PlannedFeature, type PlanOptions } from './plan.js'
 import type { ConfigInstallReport, InstallReport, InstallReportItem } from './report.js'
 import type { RunEnv } from './run-env.js'
-import { runScheduled } from './schedule.js'
+import { runScheduled, type Schedulable } from './schedule.js'
 
 /** Everything `runner features install` passes: what to plan and how to execute it. */
 export interface InstallOptions extends PlanOptions, ExecuteOptions {
@@ -41,15 +41,41 @@ export async function install(rt: RunEnv, o: InstallOptions, deps: EngineDeps = 
     if (!o.dryRun && plan.features.some((f) => !f.complete)) {
       await deps.preflight?.({ toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, stateFile: rt.stateFile, cacheDir: plan.cacheDir, link: o.link })
     }
-    const results = await runScheduled(plan.features, o.jobs, {
-      run: (f) => executeFeature(rt, plan, f, o, deps),
-      failed: (r) => r.status === 'failed',
-      blocked: (f, dep, r) => blockedItem(f.id, f.spec, f.version.version, dep, r),
+    // The lines of one feature run one after another, in the order asked (see featureNodes); a
+    // failed earlier version blocks nothing, dependants wait on the last line (the version they need).
+    const results = await runScheduled(featureNodes(plan.features), o.jobs, {
+      run: async (node) => {
+        const items: InstallReportItem[] = []
+        for (const f of node.lines) items.push(await executeFeature(rt, plan, f, o, deps))
+        return items
+      },
+      failed: (items) => items.at(-1)!.status === 'failed',
+      blocked: (node, dep, items) => node.lines.map((f) => blockedItem(f.id, f.spec, f.version.version, dep, items.at(-1)!)),
     })
-    return report(plan, o.dryRun, results)
+    return report(plan, o.dryRun, results.flat())
   } finally {
     await plan.dispose()
   }
+}
+
+/** What the scheduler runs: every plan line of one feature id. */
+interface FeatureNode extends Schedulable {
+  lines: PlannedFeature[]
+}
+
+/**
+ * Groups plan lines by feature id, keeping the plan's order. Several versions of one tool are run
+ * in the order asked, never at once: each links its bins and appends to the job's PATH, so the one
+ * named last must finish last to be the one in use (as if each had been a run of its own).
+ */
+function featureNodes(features: readonly PlannedFeature[]): FeatureNode[] {
+  const nodes = new Map<string, FeatureNode>()
+  for (const f of features) {
+    const node = nodes.get(f.id)
+    if (node) node.lines.push(f)
+    else nodes.set(f.id, { id: f.id, after: f.after, lines: [f] })
+  }
+  return [...nodes.values()]
 }
 
 /** A feature not attempted because something it installs after failed: that failure's code. */

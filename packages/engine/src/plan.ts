@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   RunnerError, SYSTEM_VERSION, archiveLimits, artifactsFor, assertSupported, availableVersions, collectRequirements, compareVersions, isSystemInstall, mirrorFor,
-  parseFeatureRequest, platformKey, readState, resolveDependencies, specAcceptsInstalled, unknownFeature,
+  parseFeatureRequest, platformKey, readState, resolveDependencies, resolveVersion, specAcceptsInstalled, unknownFeature,
   type ArchiveLimits, type Artifact, type DependencyRequest, type Feature, type FeatureContext, type FeatureDeclaration, type Logger, type Platform, type PluginRef,
   type RemoteVersion, type Requirement, type Resolution,
 } from '@runner-features/core'
@@ -17,6 +17,7 @@ import type { RunEnv } from './run-env.js'
 import type { Schedulable } from './schedule.js'
 import { assertLockedIntegrity, assertPluginsAllowed, pluginIntegrities } from './plugin-policy.js'
 import { pinSignedDigests } from './pin-digests.js'
+import { splitRepeats } from './repeats.js'
 import { checkSignatures, signatureTrust, type SignedArtifact, type SignatureTrust } from './signatures.js'
 
 /** What the plan step needs from the command line. */
@@ -64,7 +65,11 @@ export interface PlannedFeature extends Schedulable {
 /** A validated, resolved plan: nothing has been downloaded or installed yet. */
 export interface InstallPlan {
   platform: Platform
-  /** In install order (dependency levels). */
+  /**
+   * In install order (dependency levels). A feature asked for in several versions has one line
+   * per request, next to each other in the order asked; the last one is the version dependants
+   * rely on, so it must install last (and is linked last). See {@link splitRepeats}.
+   */
   features: PlannedFeature[]
   groups: string[][]
   warnings: string[]
@@ -83,9 +88,11 @@ const INDEX_TTL_MS = 10 * 60_000
 
 /**
  * Plans an install of `<id>[@<spec>]` arguments: every request is validated (id, spec, platform,
- * duplicates, mirrors) and resolved through the dependency resolver, so `dependsOn` is pulled in as
- * for the team config. Installed versions that satisfy every requirement are used without asking
- * upstream (a re-install makes no request). Throws on the first bad request: nothing is installed.
+ * mirrors) and resolved through the dependency resolver, so `dependsOn` is pulled in as for the
+ * team config. A feature named more than once gets one plan line per request (its own tool-cache
+ * version dir each; see {@link splitRepeats}), so one plan covers the whole call. Installed
+ * versions that satisfy every requirement are used without asking upstream (a re-install makes no
+ * request). Throws on the first bad request: nothing is installed.
  */
 /** `contexts` collects every HTTP context created, so the caller can commit or drop their index caches. */
 export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps, contexts: FeatureHttp[] = []): Promise<InstallPlan> {
@@ -104,15 +111,14 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
     assertSupported(plugin.manifest, platform, `${text} (argument)`)
     return { id: request.id, spec: request.spec.raw, source: 'argument' }
   })
-  const ids = requests.map((r) => r.id)
-  const dup = ids.find((id, i) => ids.indexOf(id) !== i)
-  if (dup) throw new RunnerError('INVALID_ARGUMENT', `${dup} is requested twice`, { where: 'arguments', hint: 'one version per feature and run; install another version in a second command' })
+  const ids = [...new Set(requests.map((r) => r.id))]
+  const { primaries, extras } = splitRepeats(requests)
   for (const id of o.mirrors.keys()) {
     if (!plugins.has(id)) throw unknownFeature(id, `--mirror ${id}=…`, known)
   }
 
   const declarations = declarationsOf(discovery.plugins)
-  const requirements = collectRequirements(requests, declarations)
+  const requirements = collectRequirements(primaries, declarations)
   // Before any plugin code is imported: third-party plugins need the (approved) plugin policy.
   await assertPluginsAllowed(rt, [...requirements.keys()].map((id) => plugins.get(id)!).filter(Boolean), { cwd: o.cwd })
   const features = new Map(await Promise.all([...requirements.keys()].map(async (id) => [id, await deps.loadFeature(plugins.get(id)!)] as const)))
@@ -130,21 +136,34 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
   const versions = new Map<string, RemoteVersion[]>()
   await Promise.all([...requirements].map(async ([id, reqs]) => {
     const feature = features.get(id)!
-    const installed = o.refresh ? undefined : newestInstalledForAll(state.installs, id, platform.arch, reqs)
-    if (installed && (await isComplete(toolCacheEntry(rt.toolCacheRoot, feature.toolName, installed, platform.arch)))) versions.set(id, [{ version: installed }])
-    else versions.set(id, await availableVersions(feature, reqs.map((r) => r.spec), byFeature.get(id)!.ctx).catch(blame(`${id} (listing versions)`)))
+    // Every version asked for this id (the primary's requirements, then each extra's own spec).
+    const slots = [reqs, ...(extras.get(id) ?? []).map((r) => [r])]
+    const installed = o.refresh ? [] : slots.map((s) => newestInstalledForAll(state.installs, id, platform.arch, s))
+    const reusable = installed.length > 0 && installed.every((v) => v !== undefined)
+      && (await Promise.all(installed.map((v) => isComplete(toolCacheEntry(rt.toolCacheRoot, feature.toolName, v!, platform.arch))))).every(Boolean)
+    if (reusable) versions.set(id, [...new Set(installed as string[])].map((version) => ({ version })))
+    else versions.set(id, await availableVersions(feature, slots.flat().map((r) => r.spec), byFeature.get(id)!.ctx).catch(blame(`${id} (listing versions)`)))
   }))
-  const resolution = resolveDependencies({ requests, declarations, versions })
+  const resolution = resolveDependencies({ requests: primaries, declarations, versions })
+  const extraVersions = new Map([...extras].map(([id, reqs]) => [id, reqs.map((r) => ({ spec: r.spec.raw, version: resolveVersion(id, r.spec, versions.get(id)!) }))]))
   // Within a dependency level, arguments keep the order they were given in.
   const rank = (id: string) => (ids.includes(id) ? ids.indexOf(id) : ids.length)
   const order = resolution.groups.flatMap((g) => [...g].sort((a, b) => rank(a) - rank(b)))
   const byId = new Map(resolution.features.map((f) => [f.id, f]))
 
-  const planned = await Promise.all(order.map(async (id) => {
+  // One line per request, the primary last; two requests of one version are planned once (and both
+  // reported: the later one finds the version installed and links it again, as a second run would).
+  const once = new Map<string, Promise<PlannedFeature>>()
+  const planned = await Promise.all(order.flatMap((id) => {
     const f = byId.get(id)!
     const { ctx, http } = byFeature.get(id)!
-    const spec = f.requirements[0]!.spec.raw
-    return planFeature(rt, platform, { ...f, spec, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http }, signatureTrust(rt.env)).catch(blame(`${id}@${spec}`))
+    const lines = [...(extraVersions.get(id) ?? []), { spec: f.requirements[0]!.spec.raw, version: f.version }]
+    return lines.map(async ({ spec, version }) => {
+      const key = `${id}@${version.version}`
+      // Extras share the primary's options: a feature is set up one way in a run.
+      if (!once.has(key)) once.set(key, planFeature(rt, platform, { ...f, spec, version, plugin: plugins.get(id)!, feature: features.get(id)!, ctx: { ...ctx, options: f.options }, http }, signatureTrust(rt.env)).catch(blame(`${id}@${spec}`)))
+      return { ...(await once.get(key)!), spec }
+    })
   }))
   for (const w of resolution.warnings) o.logger.warn(w)
   return { platform, features: planned, groups: resolution.groups, warnings: resolution.warnings, cacheDir: rt.cacheDir, counter, dispose: async () => {} }

@@ -29,7 +29,8 @@ export interface InstallRunOptions {
  */
 export async function runInstall(rt: Runtime, o: InstallRunOptions): Promise<InstallReport> {
   checkFeatureArgs(o.specs)
-  const report = await installInRounds(rt, o)
+  // One call, one plan: several versions of one feature are planned and ordered by the engine.
+  const report = await installOnce(rt, o)
   const failed = report.results.filter((r) => r.status === 'failed')
   // After a fatal error (already reported by the last line of defence) the aborted lines add nothing.
   if (!o.json && !runState().fatal) {
@@ -44,48 +45,13 @@ export async function runInstall(rt: Runtime, o: InstallRunOptions): Promise<Ins
   return report
 }
 
-/**
- * Splits the arguments into rounds in which each feature appears once (`terraform@1.5.0
- * terraform@1.6.0` → two rounds: the tool cache holds many versions by design; the one named last
- * ends up linked). With more than one round, every round is planned first (a dry run: versions,
- * artifacts, checksums) and nothing is installed unless all of them plan cleanly.
- */
-export function rounds(specs: readonly string[]): string[][] {
-  const out: string[][] = []
-  for (const spec of specs) {
-    const id = spec.split('@')[0]!
-    const round = out.find((r) => !r.some((s) => s.split('@')[0] === id))
-    if (round) round.push(spec)
-    else out.push([spec])
-  }
-  return out
-}
-
-async function installInRounds(rt: Runtime, o: InstallRunOptions): Promise<InstallReport> {
-  const batches = rounds(o.specs)
-  if (batches.length <= 1) return installOnce(rt, o)
-  if (!o.dryRun) {
-    for (const specs of batches) {
-      const plan = await installOnce(rt, { ...o, specs, dryRun: true }, false)
-      if (plan.results.some((r) => r.status === 'failed')) return plan
-    }
-  }
-  const reports: InstallReport[] = []
-  for (const specs of batches) {
-    const r = await installOnce(rt, { ...o, specs })
-    reports.push(r)
-    if (r.results.some((x) => x.status === 'failed')) break
-  }
-  return { ...reports[0]!, results: reports.flatMap((r) => r.results), requests: reports.reduce((n, r) => n + r.requests, 0) }
-}
-
-async function installOnce(rt: Runtime, o: InstallRunOptions, showProgress = true): Promise<InstallReport> {
+async function installOnce(rt: Runtime, o: InstallRunOptions): Promise<InstallReport> {
   const progress = createProgress()
   return install(rt, {
     specs: o.specs, cwd: process.cwd(), config: o.config, frozen: o.frozen, mirrors: parseMirrorFlags(o.mirror ?? []), dryRun: o.dryRun, link: o.link,
     jobs: o.jobs ?? availableParallelism(), refresh: o.refresh, logger: o.logger, signal: abortOnSignals(),
-    onStart: (id, version, from) => showProgress && progress.start(id, version, from),
-    onProgress: (id, p) => showProgress && progress.update(id, p),
+    onStart: (id, version, from) => progress.start(id, version, from),
+    onProgress: (id, p) => progress.update(id, p),
   }).finally(() => progress.done())
 }
 

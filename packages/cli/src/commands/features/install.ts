@@ -8,7 +8,7 @@ import { createRuntime } from '../../runtime.js'
 export default class FeaturesInstall extends RunnerCommand {
   static summary = 'Install features (tools) into the Actions tool cache and link their executables.'
   static description = `With no arguments, installs what .github/runner-config.yml asks for (searched upward; --config overrides), from runner-features.lock when it matches the config; otherwise the config is resolved and the lock (re)written. --frozen installs exactly the lock and fails (LOCKFILE_OUTDATED, LOCKFILE_MISSING_PLATFORM) rather than re-resolve. Dependencies install first; independent features install in parallel (--jobs).
-Each argument is <id>[@<spec>]. Specs: an exact version (20.11.1), a prefix (20, 20.11 — 20 never matches 2.x or 200.x), a semver range (^20.5, ~1.5, ">=1.4 <1.6"), latest, lts, lts/<codename>, lts/-1. A bare id installs the plugin's default.
+Each argument is <id>[@<spec>]; naming a feature more than once (nodejs@18 nodejs@20) installs each version into its own tool-cache dir, one after another, and links the one named last. Specs: an exact version (20.11.1), a prefix (20, 20.11 — 20 never matches 2.x or 200.x), a semver range (^20.5, ~1.5, ">=1.4 <1.6"), latest, lts, lts/<codename>, lts/-1. A bare id installs the plugin's default.
 Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.complete marker that actions/setup-* look for; executables are linked into the bin dir. Every download is checked against the upstream's sha256; an install is staged, smoke-tested and renamed into place, so nothing half-installed is ever visible. Re-running an install of an installed version makes no network request.`
 
   static examples = [
