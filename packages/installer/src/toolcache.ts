@@ -63,7 +63,7 @@ export async function linkBins(installDir: string, bins: readonly string[], binD
     if (!(await exists(target))) continue
     const link = join(binDir, basename(rel))
     const current = await ownedLinkTarget(link, toolCacheRoot)
-    if (current !== null && current !== target) await assertSameTool(link, current, target, toolCacheRoot)
+    if (current !== null && current !== target) await assertSameTool(link, current, toolDirOf(target, toolCacheRoot), toolCacheRoot)
     if (current !== target) {
       const tmp = `${link}.runner-features-${process.pid}`
       try {
@@ -92,24 +92,37 @@ async function ownedLinkTarget(link: string, toolCacheRoot: string): Promise<str
   return current
 }
 
+/** The tool a path in the tool cache belongs to: its first directory under the root (`<root>/<tool>/<version>/…`). */
+function toolDirOf(path: string, toolCacheRoot: string): string {
+  return relative(resolve(toolCacheRoot), path).split(sep)[0]!
+}
+
 /**
  * A link owned by another tool's install (`hello` of one plugin, and another plugin exposing a
- * `hello` too) is not taken over silently: BIN_CONFLICT. Versions of the same tool (the first
- * directory under the tool cache) switch freely, and a link whose target is gone may be reused.
+ * `hello` too) is not taken over silently: BIN_CONFLICT. Versions of the same tool (`tool`, the
+ * first directory under the tool cache) switch freely, and a link whose target is gone may be reused.
  */
-async function assertSameTool(link: string, current: string, target: string, toolCacheRoot: string): Promise<void> {
-  const toolOf = (p: string) => relative(resolve(toolCacheRoot), resolve(dirname(link), p)).split(sep)[0]
-  const theirs = toolOf(current)
-  if (theirs === toolOf(target) || !(await exists(resolve(dirname(link), current)))) return
+async function assertSameTool(link: string, current: string, tool: string, toolCacheRoot: string): Promise<void> {
+  const theirs = toolDirOf(resolve(dirname(link), current), toolCacheRoot)
+  if (theirs === tool || !(await exists(resolve(dirname(link), current)))) return
   throw new RunnerError('BIN_CONFLICT', `${link} is linked to ${theirs}'s ${basename(link)} (${resolve(dirname(link), current)}); another feature exposes a ${basename(link)} too`, {
     where: link,
     hint: `uninstall the ${theirs} version linked there first (\`runner features current\` shows it), or install this one with --no-link or another --bin-dir`,
   })
 }
 
-/** Checks before any download that every bin could be linked (so a conflict costs nothing). */
-export async function assertLinkable(bins: readonly string[], binDir: string, toolCacheRoot: string): Promise<void> {
-  for (const rel of bins) await ownedLinkTarget(join(binDir, basename(rel)), toolCacheRoot)
+/**
+ * Checks before any download that every bin could be linked, so a conflict costs nothing: a file
+ * there that runner-features did not create, and, given the installing tool's name (its tool-cache
+ * dir, `feature.toolName`), a link held by another tool ({@link linkBins} would refuse both after
+ * the download and roll the install back). Same code and message as {@link linkBins}.
+ */
+export async function assertLinkable(bins: readonly string[], binDir: string, toolCacheRoot: string, toolName?: string): Promise<void> {
+  for (const rel of bins) {
+    const link = join(binDir, basename(rel))
+    const current = await ownedLinkTarget(link, toolCacheRoot)
+    if (current !== null && toolName !== undefined) await assertSameTool(link, current, toolName, toolCacheRoot)
+  }
 }
 
 /** Removes the links that point into `installDir`; leaves everything else alone. */
