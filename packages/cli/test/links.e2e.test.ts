@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises'
+import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
@@ -94,4 +94,34 @@ test('relinking an installed version, or a --refresh no-op, says "already instal
     expect(res.stderr).not.toContain('installing')
   }
   expect(await readlink(join(b.binDir, 'terraform'))).toContain('/terraform/1.6.0/')
+})
+
+test('one version of several failing: the others still install, nothing of it is left, the last good one is linked', async () => {
+  // A sandbox of its own: its download cache has never seen the tampered archive's real bytes.
+  const c = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  const path = '/hashicorp/terraform/1.6.0/terraform_1.6.0_linux_amd64.zip'
+  const tampered = Buffer.from(await (await fetch(`${server.url}${path.slice(1)}`)).arrayBuffer())
+  tampered[tampered.length - 30] = tampered[tampered.length - 30]! ^ 0xff
+  server.override(path, tampered)
+  try {
+    // Named first and failing: it blocks nothing, it is simply not there.
+    const res = await c.runner(['features', 'install', 'terraform@1.6.0', 'terraform@1.5.0', '--json'])
+    expect(res.exitCode).toBe(1)
+    expect(JSON.parse(res.stdout).results.map((r: { version: string; status: string; error?: { code: string } }) => `${r.version} ${r.status} ${r.error?.code ?? ''}`.trim())).toEqual([
+      '1.6.0 failed CHECKSUM_MISMATCH', '1.5.0 installed',
+    ])
+    expect(await readdir(join(c.toolCache, 'terraform'))).toEqual(['1.5.0'])
+    expect(await linked(await c.runner(['features', 'list', '--json']))).toEqual(['1.5.0*'])
+
+    // Named last and failing: the one before it stays installed and linked, exit 1, the error on stderr.
+    const last = await c.runner(['features', 'install', 'terraform@1.5.7', 'terraform@1.6.0'])
+    expect(last.exitCode).toBe(1)
+    expect(last.stdout).toContain('terraform@1.5.7 → 1.5.7  installed')
+    expect(last.stderr).toMatch(/error CHECKSUM_MISMATCH: .*terraform_1\.6\.0_SHA256SUMS/)
+    expect((await readdir(join(c.toolCache, 'terraform'))).sort()).toEqual(['1.5.0', '1.5.7'])
+    expect(await readlink(join(c.binDir, 'terraform'))).toContain('/terraform/1.5.7/')
+  } finally {
+    server.clearOverrides()
+    await c.cleanup()
+  }
 })
