@@ -2,37 +2,20 @@ import { chmod, lstat, mkdir, readFile, readlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { mirrorHarness, missingCommands, withEnv, type RunnerSandbox } from '@runner-features/kit/testing'
 import { createFeatureContext, detectPlatform, installFeature } from '@runner-features/installer'
 import type { PluginRef } from '@runner-features/core'
 import python from '../src/index.js'
-import { sandbox, type Sandbox } from '../../../packages/cli/test/helpers.js'
-import { mirror as buildPythonMirror, type PythonMirror } from '../fixtures/mirror.ts'
+import { mirror as buildPythonMirror } from '../fixtures/mirror.ts'
 
 // The built `runner` against a local mirror in python-build-standalone's GitHub release layout,
 // serving a real relocatable CPython (Debian bookworm's 3.11 rearranged into PBS's `python/` tree:
-// see buildPythonMirror). The fixture needs apt-get download + dpkg-deb (Debian's mirror).
-const hasApt = await execa('sh', ['-c', 'command -v apt-get && command -v dpkg-deb'], { reject: false }).then((r) => r.exitCode === 0)
-if (!hasApt) console.warn('python.e2e: skipped: needs apt-get and dpkg-deb to build the relocatable CPython fixture from Debian packages')
-
-let server: MirrorServer
-let mirror: PythonMirror
-const boxes: Sandbox[] = []
-
-beforeAll(async () => {
-  if (!hasApt) return
-  mirror = await buildPythonMirror()
-  server = await startMirrorServer(mirror.root)
-  for (const [from, to] of Object.entries(mirror.redirects)) server.redirect(from, to)
-}, 120_000)
-afterAll(async () => {
-  await server?.close()
-})
-afterEach(async () => {
-  server?.resetRequests()
-  server?.clearOverrides()
-  await Promise.all(boxes.splice(0).map((b) => b.cleanup()))
-})
+// see buildPythonMirror; its redirects are GitHub's `releases/latest/download/…`). The fixture
+// needs apt-get download + dpkg-deb (Debian's mirror).
+const e2e = mirrorHarness({ feature: 'python', mirror: () => buildPythonMirror(), skip: missingCommands('apt-get', 'dpkg-deb') })
+beforeAll(e2e.start, 120_000)
+afterEach(e2e.reset)
+afterAll(e2e.close)
 
 /**
  * python depends on common-utils@system (distro packages), which every install pulls in. The
@@ -40,9 +23,8 @@ afterEach(async () => {
  * is satisfied without apt touching this machine; the system-package flow itself is tested in
  * installer's root tests against a real rootfs.
  */
-async function box(): Promise<Sandbox> {
-  const b = await sandbox({ RUNNER_FEATURES_MIRROR_PYTHON: server.url })
-  boxes.push(b)
+async function box(): Promise<RunnerSandbox> {
+  const b = await e2e.sandbox()
   const fakeBin = join(b.dir, 'fake-bin')
   await mkdir(fakeBin)
   await writeFile(join(fakeBin, 'dpkg-query'), '#!/bin/sh\n# -W -f=<format> <pkg>…: every package is installed\nshift 2\nfor p in "$@"; do printf "%s\\tinstalled\\n" "$p"; done\n')
@@ -52,16 +34,17 @@ async function box(): Promise<Sandbox> {
 }
 const exists = (p: string) => lstat(p).then(() => true, () => false)
 
-describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
+describe.skipIf(e2e.skipped)('python from relocatable CPython builds', () => {
   test('python@3.11 lands where actions/setup-python looks, runs relocated, and venv + pip work', async () => {
+    const { mirror, server } = e2e
     const b = await box()
     const githubEnv = join(b.dir, 'github_env')
-    const res = await b.runner(['features', 'install', 'python@3.11'], { env: { GITHUB_ENV: githubEnv } })
+    const res = await b.run(['features', 'install', 'python@3.11'], { GITHUB_ENV: githubEnv })
     expect(res.exitCode, res.all).toBe(0)
     expect(res.stdout).toContain(`python@3.11 → ${mirror.version}  installed`)
     // The newest release is found through GitHub's releases/latest/download redirect.
-    expect(server.requests.map((r) => `${r.status} ${r.path}`)).toEqual(expect.arrayContaining([
-      '302 /releases/latest/download/SHA256SUMS', `200 /releases/download/${mirror.tag}/SHA256SUMS`, `200 /releases/download/${mirror.tag}/${mirror.asset}`,
+    expect(server.requests).toEqual(expect.arrayContaining([
+      'GET /releases/latest/download/SHA256SUMS 302', `GET /releases/download/${mirror.tag}/SHA256SUMS 200`, `GET /releases/download/${mirror.tag}/${mirror.asset} 200`,
     ]))
 
     const dir = join(b.toolCache, 'Python', mirror.version, 'x64')
@@ -73,17 +56,12 @@ describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
     const prefix = await execa(join(dir, 'bin', 'python'), ['-c', 'import sys, ssl, sqlite3, zlib; print(sys.prefix)'])
     expect(prefix.stdout).toBe(dir)
 
-    const saved = process.env.RUNNER_TOOL_CACHE
-    process.env.RUNNER_TOOL_CACHE = b.toolCache
-    try {
-      const tc = await import('@actions/tool-cache')
+    const tc = await import('@actions/tool-cache')
+    await withEnv({ RUNNER_TOOL_CACHE: b.toolCache }, () => {
       expect(tc.find('Python', '3.11', 'x64')).toBe(dir)
       expect(tc.find('Python', '3.x', 'x64')).toBe(dir)
       expect(tc.find('Python', '3.12', 'x64')).toBe('')
-    } finally {
-      if (saved === undefined) delete process.env.RUNNER_TOOL_CACHE
-      else process.env.RUNNER_TOOL_CACHE = saved
-    }
+    })
 
     // Linked bins work for jobs that use no setup action.
     expect((await execa(join(b.binDir, 'python3'), ['--version'])).stdout).toBe(`Python ${mirror.version}`)
@@ -100,22 +78,23 @@ describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
 
   test('a re-install is a no-op without requests; python@system resolves without asking upstream', async () => {
     const b = await box()
-    expect((await b.runner(['features', 'install', 'python@3.11'])).exitCode).toBe(0)
-    server.resetRequests()
-    const again = await b.runner(['features', 'install', 'python@3.11'])
+    expect((await b.run(['features', 'install', 'python@3.11'])).exitCode).toBe(0)
+    e2e.server.requests.splice(0)
+    const again = await b.run(['features', 'install', 'python@3.11'])
     expect(again.exitCode, again.all).toBe(0)
     expect(again.stdout).toContain('already installed')
-    const plan = await b.runner(['features', 'install', 'python@system', '--dry-run', '--json'])
+    const plan = await b.run(['features', 'install', 'python@system', '--dry-run', '--json'])
     const planned = JSON.parse(plan.stdout).results
     expect(planned.map((r: { id: string }) => r.id)).toEqual(['common-utils', 'python'])
     expect(planned[1]).toMatchObject({ id: 'python', version: 'system', status: expect.stringMatching(/would-install|already-installed/) })
-    expect(server.requests).toEqual([])
+    expect(e2e.server.requests).toEqual([])
   }, 120_000)
 
   test('a tampered build fails CHECKSUM_MISMATCH and leaves nothing behind', async () => {
+    const { mirror } = e2e
     const b = await box()
-    server.override(`/releases/download/${mirror.tag}/${mirror.asset}`, Buffer.from('not a tarball'))
-    const res = await b.runner(['features', 'install', 'python@3.11', '--json'])
+    e2e.server.override(`/releases/download/${mirror.tag}/${mirror.asset}`, Buffer.from('not a tarball'))
+    const res = await b.run(['features', 'install', 'python@3.11', '--json'])
     expect(res.exitCode).not.toBe(0)
     expect(JSON.parse(res.stdout).results.find((r: { id: string }) => r.id === 'python').error).toMatchObject({ code: 'CHECKSUM_MISMATCH' })
     expect(await exists(join(b.toolCache, 'Python', mirror.version, 'x64'))).toBe(false)
@@ -124,15 +103,16 @@ describe.skipIf(!hasApt)('python from relocatable CPython builds', () => {
 
   test('a version the release does not build is VERSION_NOT_FOUND, naming what it has', async () => {
     const b = await box()
-    const res = await b.runner(['features', 'install', 'python@3.9', '--json'])
+    const res = await b.run(['features', 'install', 'python@3.9', '--json'])
     expect(res.exitCode).not.toBe(0)
     // Versions are resolved while planning: the run fails as a whole, before any download.
     const error = JSON.parse(res.stdout).error
     expect(error).toMatchObject({ code: 'VERSION_NOT_FOUND' })
-    expect(JSON.stringify(error)).toContain(mirror.version)
+    expect(JSON.stringify(error)).toContain(e2e.mirror.version)
   }, 60_000)
 
   test('pip-packages (team config option) are installed into the new tool-cache Python, console scripts included', async () => {
+    const { mirror, server } = e2e
     const b = await box()
     const wheel = await tinyWheel(b.dir)
     const options = python.options!.safeParse({ 'pip-packages': [wheel] })
