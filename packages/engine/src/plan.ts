@@ -40,7 +40,7 @@ export interface PlanOptions {
 /** One feature of a plan: resolved, validated and, for downloads not yet installed, with its artifacts. */
 export interface PlannedFeature extends Schedulable {
   id: string
-  /** The spec as asked (the first requirement's text): `20`, `^1.5`, `system`. */
+  /** The spec as asked (this line's request, else the first requirement's text): `20`, `^1.5`, `system`. */
   spec: string
   version: RemoteVersion
   /** Ids that must finish first (hard dependencies and honoured `installsAfter`). */
