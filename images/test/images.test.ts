@@ -1,5 +1,6 @@
 // The real thing: a private dockerd, a Debian base made with debootstrap, images built from
-// images/base, images/server-run and images/microvm, containers run against the repo's fixture
+// images/base, images/server-run, images/microvm and the bake variants go, chrome and chrome-go
+// (images/variant, args read from docker-bake.hcl), containers run against the repo's fixture
 // mirror and a stand-in Actions runner; the microVM image is booted by deploy/microvm's
 // orchestrator in fresh namespaces (no KVM) against a fake GitHub API. Skipped (with the reason printed) where root, dockerd or debootstrap are
 // unavailable; everything started here is stopped in afterAll.
@@ -10,8 +11,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { debootstrapTarball, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
 import { startFakeGithub } from './helpers/fake-github.js'
-import { sha256File, startMirrorServer } from '@runner-features/fixture-mirror'
-import { mirror as goMirror } from '../../plugins/go/fixtures/mirror.ts'
+import { parse as parseYaml } from 'yaml'
+import { sha256File, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
+import { mirror as goMirror, type GoMirror } from '../../plugins/go/fixtures/mirror.ts'
+import { CHROME_SEMVER, CHROME_VERSION, mirror as chromeMirror, mirrorRules as chromeMirrorRules, type ChromeMirror } from '../../plugins/chrome/fixtures/mirror.ts'
+import { loadBake, type Bake } from './helpers/bake.js'
 
 const blocked = imageTestsBlocked()
 if (blocked) console.warn(`[images] skipping image build/run tests: ${blocked}`)
@@ -22,6 +26,8 @@ const BASE_BAKED = 'runner-features-test/base:baked'
 const SERVER_RUN = 'runner-features-test/server-run:test'
 const MICROVM = 'runner-features-test/microvm:test'
 const GO = 'runner-features-test/go:test'
+const CHROME = 'runner-features-test/chrome:test'
+const CHROME_GO = 'runner-features-test/chrome-go:test'
 /** Where containers see the fixture mirror's public key (it re-signs the upstreams' checksum files). */
 const TRUSTED_KEY = '/etc/runner-features/trusted/mirror.asc'
 const TOKEN = 'AAAARegTokenSECRET-0f1e2d3c4b5a'
@@ -30,6 +36,12 @@ const HELLO_POLICY = 'plugins:\n  - { name: "@acme/runner-feature-hello", versio
 const JIT = 'eyJKSVQiOiJTRUNSRVQtY29uZmlnLTlhOGI3YyJ9'
 
 const { timings, timed } = stepTimer()
+
+/** The part of runner-features.lock the variant tests read. */
+interface VariantLock {
+  /** Per platform: the one artifact, or a list when a feature has several (chrome: chrome + chromedriver). */
+  features: Record<string, { version: string; platforms: Record<string, { url: string; sha256: string } | Array<{ url: string; sha256: string }>> }>
+}
 
 describe.skipIf(blocked !== undefined)('runner images, built and run for real', () => {
   let daemon: Daemon
@@ -230,36 +242,137 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     expect(history.split('\n').filter((l) => l.includes('runner features install')).length).toBe(1)
   }, 300_000)
 
-  describe('go variant (images/variant: the base plus features, like the bake target go)', () => {
-    it('builds FROM the base with VARIANT_FEATURES=go, locked and installed from the go.dev/dl mirror; go runs from the tool cache', async () => {
-      const go = await timed('go mirror (or cache)', () => goMirror())
-      const server = await startMirrorServer(go.root)
-      server.override('/dl/', go.listing) // what go.dev answers /dl/?mode=json&include=all with
-      try {
-        const res = await timed('build go variant', () => daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, 'images', 'variant', 'Dockerfile'),
-          '--build-arg', `BASE_IMAGE=${BASE}`, '--build-arg', 'VARIANT_FEATURES=go', '--build-arg', `RUNNER_FEATURES_MIRRORS=go=${server.url}${go.base}`, '-t', GO, context]))
-        expect(res.status, res.stderr.split('\n').filter((l) => !l.includes('set -eu')).join('\n').slice(-3000)).toBe(0)
-      } finally {
-        await server.close()
-      }
+  describe('variants go, chrome and chrome-go (images/variant FROM the base), built as their bake targets define them', () => {
+    let bake: Bake
+    let go: GoMirror
+    let chrome: ChromeMirror
+    let goServer: MirrorServer
+    let chromeServer: MirrorServer
+    /** Every variant build gets the same mirrors, as a team's CI would pass them. */
+    const mirrorsArg = () => [`go=${goServer.url}${go.base}`, ...chromeMirrorRules(chromeServer.url).split(',')].join(' ')
+
+    beforeAll(async () => {
+      bake = await loadBake(readFileSync(join(repo, 'images', 'docker-bake.hcl'), 'utf8'))
+      ;[go, chrome] = await Promise.all([timed('go mirror (or cache)', () => goMirror()), timed('chrome mirror (or cache)', () => chromeMirror())])
+      goServer = await startMirrorServer(go.root)
+      goServer.override('/dl/', go.listing) // what go.dev answers /dl/?mode=json&include=all with
+      chromeServer = await startMirrorServer(chrome.root) // both Chrome for Testing hosts: cft/ and storage/
+    }, 120_000)
+    afterAll(async () => {
+      await goServer?.close()
+      await chromeServer?.close()
+    })
+
+    /**
+     * `docker build` of one bake target for amd64, with the target's own Dockerfile and build args
+     * from docker-bake.hcl (so the test cannot drift from bake); BASE_IMAGE, bake's named context
+     * `target:base`, is the base image built above.
+     */
+    async function buildVariant(name: string, tag: string): Promise<void> {
+      const t = bake.targets[name]!
+      expect(t).toMatchObject({ dockerfile: 'images/variant/Dockerfile', contexts: { base: 'target:base' }, args: { BASE_IMAGE: 'base' } })
+      expect(t.platforms).toContain('linux/amd64')
+      const args = Object.entries({ ...t.args, BASE_IMAGE: BASE }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
+      const res = await timed(`build ${name} variant`, () => daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, t.dockerfile!), ...args,
+        '--build-arg', `RUNNER_FEATURES_MIRRORS=${mirrorsArg()}`, '-t', tag, context]))
+      expect(res.status, res.stderr.split('\n').filter((l) => !l.includes('set -eu')).join('\n').slice(-3000)).toBe(0)
+      // One layer installs the features (the RUN step is named by its commands in the history).
+      const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', tag]).stdout
+      expect(history.split('\n').filter((l) => l.includes('runner features install --config')).length).toBe(1)
+    }
+
+    /** The lock the image keeps (/etc/runner-features/variant), parsed. */
+    function imageLock(tag: string): VariantLock {
+      const res = daemon.docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', tag, '/etc/runner-features/variant/runner-features.lock'])
+      expect(res.status, res.stderr).toBe(0)
+      return parseYaml(res.stdout) as VariantLock
+    }
+
+    /**
+     * Runs `script` in the variant the way a pod starts: the entry point first installs the
+     * image's own config --frozen (RUNNER_FEATURES_CONFIG, plus `env`), which must be a no-op
+     * that needs no network (--network none, no mirror given).
+     */
+    function runVariant(tag: string, env: Record<string, string>, script: string[]) {
+      const args = ['run', '--rm', '--network', 'none', '-e', 'RUNNER_FEATURES_CONFIG=/etc/runner-features/variant/runner-config.yml', '-e', 'RUNNER_FEATURES_FROZEN=1']
+      for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`)
+      const out = daemon.docker([...args, tag, 'bash', '-c', script.join('; ')])
+      expect(out.status, out.stderr).toBe(0)
+      expect(out.stderr).toMatch(/runner-config\.yml: \d+ features? in \d+ parallel groups?; installed from \/etc\/runner-features\/variant\/runner-features\.lock/)
+      return out
+    }
+
+    /** What the chrome feature puts in the image (the fixture's stand-in binaries, see plugins/chrome/fixtures/README.md). */
+    async function expectChrome(tag: string, out: { stdout: string }): Promise<void> {
+      const dir = `/opt/hostedtoolcache/chrome/${CHROME_SEMVER}/x64`
+      // The stand-ins print exactly what Chrome for Testing's binaries print for --version.
+      expect(out.stdout).toContain(`Google Chrome for Testing ${CHROME_VERSION}`)
+      expect(out.stdout).toContain(`ChromeDriver ${CHROME_VERSION} (`)
+      expect(out.stdout).toContain(`chrome=${dir}/chrome-linux64/chrome\n`)
+      expect(out.stdout).toContain(`chromedriver=${dir}/chromedriver-linux64/chromedriver\n`)
+      expect(out.stdout).toContain('chrome_marker=ok')
+      expect(out.stdout).toContain('chrome_owner=runner:docker')
+      // Upstream publishes no digest: the lock pinned the sha256 of the bytes fetched at build time, under the upstream URL.
+      const up = `https://storage.googleapis.com/chrome-for-testing-public/${CHROME_VERSION}/linux64/`
+      expect(imageLock(tag).features.chrome).toMatchObject({
+        version: CHROME_SEMVER,
+        platforms: {
+          'linux-x64': [
+            expect.objectContaining({ url: `${up}chrome-linux64.zip`, sha256: await sha256File(join(chrome.root, chrome.zips.chrome)) }),
+            expect.objectContaining({ url: `${up}chromedriver-linux64.zip`, sha256: await sha256File(join(chrome.root, chrome.zips.chromedriver)) }),
+          ],
+        },
+      })
+    }
+    const chromeScript = [
+      'chrome --version', 'chromedriver --version',
+      'echo "chrome=$(readlink -f "$(command -v chrome)")"', 'echo "chromedriver=$(readlink -f "$(command -v chromedriver)")"',
+      `test -f /opt/hostedtoolcache/chrome/${CHROME_SEMVER}/x64.complete && echo chrome_marker=ok`,
+      `stat -c "chrome_owner=%U:%G" /opt/hostedtoolcache/chrome/${CHROME_SEMVER}/x64`,
+    ]
+
+    it('go: VARIANT_FEATURES from the bake target, locked and installed from the go.dev/dl mirror; go runs from the tool cache', async () => {
+      await buildVariant('go', GO)
       const version = go.versions[0]!
       const asset = `go${version}.linux-amd64.tar.gz`
-      // The entrypoint installs RUNNER_FEATURES first: with go baked in that is a no-op, even with no network.
-      const out = daemon.docker(['run', '--rm', '--network', 'none', '-e', `RUNNER_FEATURES=go@${version}`, GO, 'bash', '-c', [
+      // With go baked in, RUNNER_FEATURES=go@<version> at start is a no-op too.
+      const out = runVariant(GO, { RUNNER_FEATURES: `go@${version}` }, [
         'go version', 'readlink -f "$(command -v go)"', `test -f /opt/hostedtoolcache/go/${version}/x64.complete && echo marker=ok`,
-        `stat -c "owner=%U:%G" /opt/hostedtoolcache/go/${version}/x64`, 'id -un', 'cat /etc/runner-features/variant/runner-features.lock',
-      ].join('; ')])
-      expect(out.status, out.stderr).toBe(0)
+        `stat -c "owner=%U:%G" /opt/hostedtoolcache/go/${version}/x64`, 'id -un',
+      ])
+      expect(out.stdout).toMatch(new RegExp(`go@${esc(version)} → ${esc(version)}\\s+already installed`))
       expect(out.stdout).toContain(`go version go${version} linux/amd64`)
       expect(out.stdout).toContain(`/opt/hostedtoolcache/go/${version}/x64/bin/go`)
       expect(out.stdout).toContain('marker=ok')
       expect(out.stdout).toContain('owner=runner:docker')
       expect(out.stdout).toContain('\nrunner\n') // the base image's user, entry point unchanged
       // The lock kept in the image names the upstream URL and the sha256 the layer was built from.
-      expect(out.stdout).toContain(`https://go.dev/dl/${asset}`)
-      expect(out.stdout).toContain(await sha256File(join(go.root, 'dl', asset)))
-      const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', GO]).stdout
-      expect(history.split('\n').filter((l) => l.includes('runner features install --config')).length).toBe(1)
+      expect(imageLock(GO).features).toEqual({
+        go: expect.objectContaining({ version, platforms: { 'linux-x64': expect.objectContaining({ url: `https://go.dev/dl/${asset}`, sha256: await sha256File(join(go.root, 'dl', asset)) }) } }),
+      })
+    }, 300_000)
+
+    it('chrome: Chrome for Testing pinned in the lock at build (no upstream digest), chrome and chromedriver on PATH from the tool cache', async () => {
+      await buildVariant('chrome', CHROME)
+      // RUNNER_FEATURES naming the baked version: nothing to download, so no digest is needed either.
+      const out = runVariant(CHROME, { RUNNER_FEATURES: `chrome@${CHROME_SEMVER}` }, [...chromeScript, 'command -v go || echo no_go'])
+      expect(out.stdout).toMatch(new RegExp(`chrome@${esc(CHROME_SEMVER)} → ${esc(CHROME_SEMVER)}\\s+already installed at /opt/hostedtoolcache/chrome/${esc(CHROME_SEMVER)}/x64`))
+      await expectChrome(CHROME, out)
+      expect(out.stdout).toContain('no_go')
+      expect(Object.keys(imageLock(CHROME).features)).toEqual(['chrome'])
+    }, 300_000)
+
+    it('chrome-go: both features in one layer, one lock', async () => {
+      await buildVariant('chrome-go', CHROME_GO)
+      const version = go.versions[0]!
+      const out = runVariant(CHROME_GO, {}, [...chromeScript, 'go version', `stat -c "go_owner=%U:%G" /opt/hostedtoolcache/go/${version}/x64`])
+      for (const [id, v] of [['chrome', CHROME_SEMVER], ['go', version]]) expect(out.stdout).toMatch(new RegExp(`${id}@latest → ${esc(v)}\\s+already installed`))
+      await expectChrome(CHROME_GO, out)
+      expect(out.stdout).toContain(`go version go${version} linux/amd64`)
+      expect(out.stdout).toContain('go_owner=runner:docker')
+      const lock = imageLock(CHROME_GO)
+      expect(Object.keys(lock.features).sort()).toEqual(['chrome', 'go'])
+      expect(lock.features.go!.platforms).toEqual({ 'linux-x64': expect.objectContaining({ url: `https://go.dev/dl/go${version}.linux-amd64.tar.gz` }) })
     }, 300_000)
   })
 
@@ -454,4 +567,9 @@ function timedSync<T>(name: string, fn: () => T): T {
   } finally {
     timings[name] = Date.now() - t0
   }
+}
+
+/** `text` as a literal inside a RegExp (versions hold dots). */
+function esc(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
