@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { execa, type ResultPromise } from 'execa'
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { RUNNER_BIN } from '../helpers.js'
+import { unprivilegedCli } from './unprivileged.js'
 
 /** What one CLI run produced. `timedOut` means the harness had to kill a hung run. */
 export interface Run {
@@ -17,7 +18,11 @@ export interface Run {
 /** How to start the CLI: as another user, or under strace with every rename delayed (a phase hook from outside). */
 export interface RunOptions {
   env?: Record<string, string>
-  /** Run as nobody (uid/gid 65534) through `setpriv`, the way a runner pod's non-root user runs it. */
+  /**
+   * Run as nobody (uid/gid 65534) through `setpriv`, the way a runner pod's non-root user runs it:
+   * a world-readable copy of the CLI and Node (see unprivileged.ts), so a checkout under a 0700 dir
+   * works too. Only through {@link Box.run}.
+   */
   asNobody?: boolean
   /** Delay every rename(2) by `ms` before (`enter`) or after (`exit`) it happens, via `strace -e inject`. */
   delayRenames?: { when: 'enter' | 'exit'; ms: number }
@@ -40,7 +45,7 @@ export interface Box {
   env: Record<string, string>
   /** Runs the built CLI to completion. */
   run(args: string[], opts?: RunOptions): Promise<Run>
-  /** Starts the built CLI in its own process group, so {@link Started.kill9} takes strace and node together. */
+  /** Starts the built CLI in its own process group, so {@link Started.kill9} takes strace and node together (not as nobody). */
   start(args: string[], opts?: RunOptions): Started
   cleanup(): Promise<void>
 }
@@ -74,8 +79,11 @@ export async function makeBox(env: Record<string, string> = {}): Promise<Box> {
       HOME: dir,
       ...env,
     },
-    run: (args, opts) => box.start(args, opts).done,
-    start: (args, opts = {}) => start(box, args, opts),
+    run: async (args, opts = {}) => start(box, args, opts, opts.asNobody ? await nobodyLaunch(box.env, opts.env) : undefined).done,
+    start: (args, opts = {}) => {
+      if (opts.asNobody) throw new Error('runs as nobody need the world-readable CLI copy: use box.run')
+      return start(box, args, opts)
+    },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   }
   if (env.RUNNER_FEATURES_STATE_DIR) box.stateDir = env.RUNNER_FEATURES_STATE_DIR
@@ -94,8 +102,26 @@ function available(cmd: string): boolean {
   return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).error === undefined
 }
 
-function start(box: Box, args: string[], opts: RunOptions): Started {
-  let argv = [process.execPath, CLI, ...args]
+/** What to start: Node, the CLI and environment overrides (the defaults: this process's Node and {@link CLI}). */
+interface Launch {
+  node: string
+  cli: string
+  env: Record<string, string>
+}
+
+/**
+ * The launch of a run as nobody: the world-readable copies of the CLI and Node, and of the trusted
+ * keys file the run reads (it lives in the checkout's fixture-mirror cache).
+ */
+async function nobodyLaunch(...envs: Array<Record<string, string> | undefined>): Promise<Launch> {
+  const copy = await unprivilegedCli(CLI)
+  const keys = ((Object.assign({}, ...envs).RUNNER_FEATURES_TRUSTED_KEYS ?? '') as string).split(delimiter).filter(Boolean)
+  if (!keys.length) return { node: copy.node, cli: copy.cli, env: {} }
+  return { node: copy.node, cli: copy.cli, env: { RUNNER_FEATURES_TRUSTED_KEYS: (await Promise.all(keys.map(copy.readable))).join(delimiter) } }
+}
+
+function start(box: Box, args: string[], opts: RunOptions, launch: Launch = { node: process.execPath, cli: CLI, env: {} }): Started {
+  let argv = [launch.node, launch.cli, ...args]
   for (const [wanted, cmd, pkg] of [[opts.delayRenames, 'strace', 'strace'], [opts.asNobody, 'setpriv', 'util-linux']] as const) {
     if (wanted && !available(cmd)) throw new Error(`this scenario needs ${cmd} (apt-get install ${pkg})`)
   }
@@ -105,7 +131,7 @@ function start(box: Box, args: string[], opts: RunOptions): Started {
   }
   if (opts.asNobody) argv = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...argv]
   const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
-    env: { ...cleanEnv(), ...box.env, ...opts.env },
+    env: { ...cleanEnv(), ...box.env, ...opts.env, ...launch.env },
     extendEnv: false,
     reject: false,
     detached: true,

@@ -1,6 +1,6 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildDemoMirror, cacheRoot, mirrorSigningKey } from '@runner-features/fixture-mirror'
 import { runScenario, type Scenario, type ScenarioResult, type World } from './scenario.js'
 import { archiveScenarios } from './scenarios/archives.js'
@@ -17,6 +17,7 @@ import { pluginScenarios } from './scenarios/plugins.js'
 import { proxyScenarios } from './scenarios/proxy.js'
 import { secretScenarios } from './scenarios/secrets.js'
 import { KNOWN_FAILING } from './known-failing.js'
+import { disposeUnprivilegedCli } from './unprivileged.js'
 
 /**
  * The fault suite (issue 10): every scenario injects faults into a real install of the BUILT CLI
@@ -49,6 +50,9 @@ beforeAll(async () => {
     secrets: [...spellings(credentials, 't:/#%pw'), ...spellings(proxyCredentials, 'y@:/#%pass')],
   }
 })
+
+// The world-readable CLI copy the runs as nobody start (made on first use) goes with the suite.
+afterAll(disposeUnprivilegedCli)
 
 describe.concurrent('faults', () => {
   for (const scenario of SCENARIOS) {
