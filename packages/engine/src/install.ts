@@ -1,5 +1,6 @@
 import { RunnerError, type ErrorCode } from '@runner-features/core'
 import type { FeatureHttp } from '@runner-features/installer'
+import { assertPlanLinkable } from './bin-conflicts.js'
 import { defaultDeps, type EngineDeps } from './deps.js'
 import { executeFeature, type ExecuteOptions } from './execute.js'
 import { planArguments, planConfig, type InstallPlan, type PlannedFeature, type PlanOptions } from './plan.js'
@@ -38,6 +39,8 @@ export async function install(rt: RunEnv, o: InstallOptions, deps: EngineDeps = 
     // Indexes and checksum files that parsed and resolved may be cached now; an install that fails
     // later drops what it used again (installFeature → withIndexCacheHint).
     await Promise.all(contexts.map((http) => http.commitIndexCache()))
+    // Bin-link conflicts are known now, before anything is downloaded (see bin-conflicts.ts).
+    await assertPlanLinkable(rt, plan, o.link)
     if (!o.dryRun && plan.features.some((f) => !f.complete)) {
       await deps.preflight?.({ toolCacheRoot: rt.toolCacheRoot, binDir: rt.binDir, stateFile: rt.stateFile, cacheDir: plan.cacheDir, link: o.link })
     }
