@@ -1,5 +1,5 @@
 import { RunnerError } from './errors.js'
-import type { Feature, FeatureManifest } from './feature.js'
+import type { Bins, Feature, FeatureManifest } from './feature.js'
 import { parseFeatureManifest } from './manifest-schema.js'
 import { renderLinks, sourceHooks } from './sources/index.js'
 
@@ -8,7 +8,7 @@ import { renderLinks, sourceHooks } from './sources/index.js'
  * computed) bins and smoke tests. Everything the manifest states (`id`, `platforms`, …) comes
  * from package.json only, so it is said once.
  */
-export type FeatureCode = Partial<Omit<Feature, keyof FeatureManifest>> & Partial<Pick<Feature, 'bins' | 'smokeTest'>>
+export type FeatureCode = Partial<Omit<Feature, keyof FeatureManifest | 'binsByOs'>> & Partial<Pick<Feature, 'smokeTest'>> & { bins?: Bins }
 
 /** A package.json as imported (`with { type: 'json' }`): only `name` and `runner.feature` are read. */
 export interface FeaturePackageJson {
@@ -34,12 +34,21 @@ export function featureFromPackage<C extends FeatureCode>(pkg: FeaturePackageJso
   const manifest = manifestOf(pkg)
   const hooks = manifest.source ? sourceHooks(manifest, manifest.source) : {}
   const { symlinks, ...data } = manifest
-  const bins = code.bins ?? manifest.bins
+  const declared = code.bins ?? manifest.bins
+  // Per-OS bins: `bins` stays the Linux list (or the only one) for every reader that never sees
+  // another OS; binsFor() picks the list of the OS an install runs on.
+  const byOs = declared && !Array.isArray(declared) ? declared : undefined
+  const bins = Array.isArray(declared) ? declared : (declared?.linux ?? declared?.windows)
   const smokeTest = code.smokeTest ?? manifest.smokeTest
   if (!bins?.length || !smokeTest) {
     const missing = [!bins?.length && 'bins', !smokeTest && 'smokeTest'].filter(Boolean).join(' and ')
     throw new RunnerError('PLUGIN_INVALID', `${pkg.name ?? manifest.id} declares no ${missing}`, { where: `${pkg.name ?? manifest.id}: runner.feature`, hint: 'state them in runner.feature (or in the code for computed ones)' })
   }
+  const missingOs = byOs ? [...new Set(manifest.platforms.map((p) => p.os))].filter((os) => !byOs[os]?.length) : []
+  if (missingOs.length) {
+    throw new RunnerError('PLUGIN_INVALID', `${pkg.name ?? manifest.id} declares bins per OS but none for ${missingOs.join(', ')}, which its platforms name`, { where: `${pkg.name ?? manifest.id}: bins`, hint: `add a "${missingOs[0]}" list to bins (the executables of that OS's archive)` })
+  }
   const links = code.links ?? (symlinks?.length ? (version: string, platform: Parameters<NonNullable<Feature['links']>>[1]) => renderLinks(manifest, version, platform) : undefined)
-  return { ...data, ...hooks, ...code, bins, smokeTest, ...(links ? { links } : {}) } as Feature & C
+  const { bins: _codeBins, ...rest } = code
+  return { ...data, ...hooks, ...rest, bins, ...(byOs ? { binsByOs: byOs } : {}), smokeTest, ...(links ? { links } : {}) } as unknown as Feature & C
 }

@@ -41,9 +41,10 @@ export interface FeatureManifest {
   installsAfter?: string[]
   /**
    * Executables relative to the install dir, linked into the bin dir; the first is required.
-   * Stated here (data) or in code; a declarative plugin states it here.
+   * Stated here (data) or in code; a declarative plugin states it here. One list for every OS, or
+   * a list per OS (see {@link BinsByOs}) when an upstream lays its Windows archive out differently.
    */
-  bins?: string[]
+  bins?: Bins
   /** Proves the install works; see {@link SmokeTest}. Stated here or in code. */
   smokeTest?: SmokeTest
   /**
@@ -149,8 +150,11 @@ export interface UrlTemplateSource extends PlatformVocabulary {
 
 export type SourceDeclaration = GithubReleaseSource | HashicorpSource | UrlTemplateSource
 
-/** One supported combination family: all listed arches × libcs on the listed distro families. */
-export interface PlatformSupport {
+/** One supported combination family: a Linux entry or a Windows entry. */
+export type PlatformSupport = LinuxSupport | WindowsSupport
+
+/** Linux: all listed arches × libcs on the listed distro families. */
+export interface LinuxSupport {
   os: 'linux'
   arch: Arch[]
   libc: Libc[]
@@ -159,6 +163,34 @@ export interface PlatformSupport {
   /** Narrower than `families`: the distros (and `VERSION_ID` ranges) this works on; absent = any. */
   distros?: DistroSupport[]
 }
+
+/**
+ * Windows: the listed arches. No `libc` (Windows has no glibc/musl split) and no distro fields
+ * (families are Linux package-manager families): the manifest schema refuses them here.
+ */
+export interface WindowsSupport {
+  os: 'windows'
+  arch: Arch[]
+  /**
+   * Never present (the schema refuses it): check `os` before reading `libc`, as supportsTarget()
+   * does. Typed as a list only until engine/plan.ts's lock check goes through supportsTarget(); an
+   * optional type here would make that older reader fail to compile.
+   */
+  libc: Libc[]
+  families?: undefined
+  distros?: undefined
+}
+
+/**
+ * Bins per OS, for an upstream whose Windows archive differs from its Linux one: nodejs.org's
+ * Linux tarball has `bin/node`, its Windows zip `node.exe`, `npm.cmd`, … at the top (where
+ * setup-node looks on Windows: `<toolcache>/node/<V>/x64/node.exe`, no `bin/`). Every OS the
+ * feature's `platforms` name must have its list.
+ */
+export type BinsByOs = Partial<Record<Os, string[]>>
+
+/** What `bins` may be: one list for every OS, or a list per OS. */
+export type Bins = string[] | BinsByOs
 
 /** A distro, or every distro of a family, and the `VERSION_ID` range supported there. */
 export interface DistroSupport {
@@ -226,8 +258,13 @@ export interface SmokeTest {
  * extraction, atomic install and state.
  */
 export interface Feature extends Omit<FeatureManifest, 'bins' | 'smokeTest'> {
-  /** Executables relative to the install dir, linked into the bin dir; the first is required. */
+  /**
+   * Executables relative to the install dir, linked into the bin dir; the first is required. The
+   * Linux list (or the only one); read {@link binsFor} for the platform an install runs on.
+   */
   bins: string[]
+  /** Present when bins were declared per OS: each OS's list (see {@link BinsByOs}). */
+  binsByOs?: BinsByOs
   smokeTest: SmokeTest
   /** Every version upstream offers (any order); core sorts and resolves specs. */
   listVersions(ctx: FeatureContext): Promise<RemoteVersion[]>

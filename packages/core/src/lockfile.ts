@@ -11,8 +11,11 @@ import type { Requirement } from './resolver.js'
 // URLs are the canonical upstream ones: a mirror is applied at fetch time and never written here.
 
 export const LOCKFILE_NAME = 'runner-features.lock'
-/** Platform keys a lock may hold, in display order. */
-export const LOCK_PLATFORMS = ['linux-x64', 'linux-arm64', 'linux-x64-musl', 'linux-arm64-musl'] as const
+/**
+ * Platform keys a lock may hold, in display order. Windows keys carry no libc (Windows has none to
+ * choose); a Linux machine can lock, vendor and mirror them for Windows runners.
+ */
+export const LOCK_PLATFORMS = ['linux-x64', 'linux-arm64', 'linux-x64-musl', 'linux-arm64-musl', 'windows-x64', 'windows-arm64'] as const
 export type LockPlatform = (typeof LOCK_PLATFORMS)[number]
 
 const lockedArtifact = z.strictObject({

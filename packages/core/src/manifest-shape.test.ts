@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { manifestLooksValid } from './manifest-shape.js'
 import { parseFeatureManifest } from './manifest-schema.js'
 import { discoverPlugins } from './plugins.js'
@@ -55,4 +55,31 @@ test('a bundled plugin that fails the shape check is disabled with the schema\'s
   expect(found.plugins.map((p) => p.manifest.id)).toEqual(['fine'])
   const schemaMessage = (parseFeatureManifest({ ...good, id: 'broken', platforms: 'linux' }) as { problems: string[] }).problems.join('; ')
   expect(found.problems).toEqual([{ where: 'broken (feature "broken")', id: 'broken', message: `the plugin is disabled: ${schemaMessage}` }])
+})
+
+describe('Windows platforms and per-OS bins', () => {
+  const windows = { ...good, platforms: [...good.platforms, { os: 'windows', arch: ['x64'] }], bins: { linux: ['bin/tool'], windows: ['tool.exe'] } }
+
+  test('a windows entry without libc and bins per OS pass both checks', () => {
+    expect(manifestLooksValid(windows)).toBe(true)
+    expect(parseFeatureManifest(windows)).toMatchObject({ manifest: { bins: { linux: ['bin/tool'], windows: ['tool.exe'] } } })
+    // Every existing form stays valid: one list of bins for every OS.
+    expect('manifest' in parseFeatureManifest({ ...windows, bins: ['tool'] })).toBe(true)
+  })
+
+  test.each([
+    ['libc on a windows entry', { platforms: [{ os: 'windows', arch: ['x64'], libc: ['glibc'] }] }, 'runner.feature.platforms[0]'],
+    ['families on a windows entry', { platforms: [{ os: 'windows', arch: ['x64'], families: ['debian'] }] }, 'runner.feature.platforms[0]'],
+    ['an os nobody knows', { platforms: [{ os: 'darwin', arch: ['x64'] }] }, 'runner.feature.platforms[0].os'],
+    ['bins per OS of an unknown OS', { bins: { linux: ['tool'], darwin: ['tool'] } }, 'runner.feature.bins'],
+    ['bins per OS naming none', { bins: {} }, 'runner.feature.bins'],
+  ])('both refuse %s', (_name, patch, field) => {
+    const manifest = { ...windows, ...patch }
+    expect(manifestLooksValid(manifest)).toBe(false)
+    expect((parseFeatureManifest(manifest) as { problems: string[] }).problems.join('; ')).toContain(field)
+  })
+
+  test('the schema refuses bins per OS that leave out an OS the platforms name', () => {
+    expect(parseFeatureManifest({ ...windows, bins: { linux: ['tool'] } })).toEqual({ problems: ['runner.feature.bins.windows: platforms name windows but bins has no windows list'] })
+  })
 })

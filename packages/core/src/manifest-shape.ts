@@ -16,7 +16,13 @@ const optional = (check: Check): Check => (v) => v === undefined || check(v)
 const arrayOf = (check: Check, min = 0): Check => (v) => Array.isArray(v) && v.length >= min && v.every(check)
 const objectWith = (fields: Record<string, Check>): Check => (v) => isObject(v) && Object.entries(fields).every(([k, check]) => check(v[k]))
 
-const platform = objectWith({ os: (v) => v === 'linux', arch: arrayOf(nonEmpty, 1), libc: arrayOf(nonEmpty, 1), families: optional(arrayOf(nonEmpty, 1)), distros: optional(arrayOf(isObject, 1)) })
+const linuxPlatform = objectWith({ os: (v) => v === 'linux', arch: arrayOf(nonEmpty, 1), libc: arrayOf(nonEmpty, 1), families: optional(arrayOf(nonEmpty, 1)), distros: optional(arrayOf(isObject, 1)) })
+// Windows entries carry no libc or distro fields (the schema refuses them).
+const windowsPlatform = objectWith({ os: (v) => v === 'windows', arch: arrayOf(nonEmpty, 1), libc: (v) => v === undefined, families: (v) => v === undefined, distros: (v) => v === undefined })
+const platform: Check = (v) => linuxPlatform(v) || windowsPlatform(v)
+const binList = arrayOf(nonEmpty, 1)
+// One list, or a list per OS (at least one; the schema also wants one per OS the platforms name).
+const bins: Check = (v) => binList(v) || (objectWith({ linux: optional(binList), windows: optional(binList) })(v) && Object.keys(v as object).length > 0 && Object.keys(v as object).every((k) => k === 'linux' || k === 'windows'))
 
 const fields: Record<string, Check> = {
   id: (v) => typeof v === 'string' && /^[a-z][a-z0-9-]*$/.test(v),
@@ -28,7 +34,7 @@ const fields: Record<string, Check> = {
   platforms: arrayOf(platform),
   dependsOn: optional(arrayOf(objectWith({ id: nonEmpty, version: nonEmpty, options: optional(isObject) }))),
   installsAfter: optional(arrayOf(nonEmpty)),
-  bins: optional(arrayOf(nonEmpty, 1)),
+  bins: optional(bins),
   smokeTest: optional(objectWith({ command: arrayOf(nonEmpty, 1), expect: nonEmpty })),
   symlinks: optional(arrayOf(objectWith({ path: nonEmpty, target: nonEmpty }))),
   source: optional(objectWith({ type: (v) => v === 'github-release' || v === 'hashicorp' || v === 'index-json' || v === 'url-template' })),

@@ -27,16 +27,25 @@ export function manifestParser(z: typeof Zod): ManifestParser {
   const archive = z.enum(['tar.gz', 'tar.xz', 'zip', 'file'])
   const nonEmpty = z.string().min(1)
 
-  const platformSupport = z.strictObject({
+  const linuxSupport = z.strictObject({
     os: z.literal('linux'),
     arch: z.array(arch).min(1),
     libc: z.array(libc).min(1),
     families: z.array(family).min(1).optional(),
     distros: z.array(z.strictObject({ family, id: nonEmpty.optional(), versions: nonEmpty.optional() })).min(1).optional(),
   })
+  // Windows has no libc split and no distro families: a strict object refuses them, so an author
+  // who copies a Linux entry learns that they mean nothing there.
+  const windowsSupport = z.strictObject({ os: z.literal('windows'), arch: z.array(arch).min(1) })
+  const platformSupport = z.discriminatedUnion('os', [linuxSupport, windowsSupport])
 
+  const binList = z.array(nonEmpty).min(1)
+  // One list for every OS, or a list per OS (nodejs: `bin/node` on Linux, `node.exe` on Windows).
+  const bins = z.union([binList, z.strictObject({ linux: binList.optional(), windows: binList.optional() }).refine((b) => b.linux || b.windows, 'must name the bins of at least one OS (linux, windows)')])
+
+  const os = z.enum(['linux', 'windows'])
   const vocabulary = {
-    os: z.record(z.literal('linux'), z.string()).optional(),
+    os: z.partialRecord(os, z.string()).optional(),
     arch: z.partialRecord(arch, z.string()).optional(),
     libc: z.partialRecord(libc, z.string()).optional(),
   }
@@ -81,7 +90,7 @@ export function manifestParser(z: typeof Zod): ManifestParser {
     platforms: z.array(platformSupport),
     dependsOn: z.array(z.strictObject({ id: nonEmpty, version: nonEmpty, options: z.record(z.string(), z.unknown()).optional() })).optional(),
     installsAfter: z.array(nonEmpty).optional(),
-    bins: z.array(nonEmpty).min(1).optional(),
+    bins: bins.optional(),
     smokeTest: smokeTest.optional(),
     symlinks: z.array(z.strictObject({ path: nonEmpty, target: nonEmpty })).optional(),
     source: z.discriminatedUnion('type', [githubRelease, hashicorp, urlTemplate]).optional(),
@@ -89,6 +98,12 @@ export function manifestParser(z: typeof Zod): ManifestParser {
       suffixes: z.array(z.string().regex(/^\.[A-Za-z0-9._-]+$/, 'must be a file suffix like .sig')).min(1),
       keys: z.array(z.string().regex(/^[^/].*$/, 'must be relative to the plugin folder').refine((p) => !p.split('/').includes('..'), 'must stay inside the plugin folder')).min(1),
     }).optional(),
+  }).superRefine((m, ctx) => {
+    // Bins per OS must cover every OS the platforms name, or an install there would link nothing.
+    if (!m.bins || Array.isArray(m.bins)) return
+    for (const os of new Set(m.platforms.map((p) => p.os))) {
+      if (!m.bins[os]) ctx.addIssue({ code: 'custom', path: ['bins', os], message: `platforms name ${os} but bins has no ${os} list` })
+    }
   })
 
   /** `platforms[0].arch: expected array, received string` — the first problem, with its field path. */

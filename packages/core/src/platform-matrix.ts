@@ -11,6 +11,11 @@ export function platformMatrixMarkdown(feature: Pick<Feature, 'platforms' | 'pac
   const withPackages = Boolean(feature.packages) && platforms.some((s) => s.distros || s.families)
   const rows = [`| OS | Arch | libc | Distros | ${withPackages ? 'Packages |' : ''}`.trim(), `|---|---|---|---|${withPackages ? '---|' : ''}`]
   for (const s of platforms) {
+    // Windows has no libc split and no distros: dashes, not a made-up value.
+    if (s.os === 'windows') {
+      rows.push(`| windows | ${s.arch.join(', ')} | — | — |${withPackages ? ' — |' : ''}`)
+      continue
+    }
     for (const d of s.distros ?? [undefined]) {
       const distro = d ? `${d.id ?? `${d.family} family`}${d.versions ? ` ${d.versions}` : ''}` : (s.families?.join(', ') ?? 'any')
       const family = d?.family ?? s.families?.[0]

@@ -1,10 +1,46 @@
 import { RunnerError } from './errors.js'
-import type { DistroSupport, FeatureManifest } from './feature.js'
-import { platformKey, type Distro, type Platform } from './platform.js'
+import type { Bins, DistroSupport, Feature, FeatureManifest, PlatformSupport, SmokeTest } from './feature.js'
+import { platformKey, type Distro, type Os, type Platform } from './platform.js'
 
 /** True when some declared support entry covers the platform. */
 export function supportsPlatform(manifest: Pick<FeatureManifest, 'platforms'>, p: Platform): boolean {
-  return manifest.platforms.some((s) => s.os === p.os && s.arch.includes(p.arch) && s.libc.includes(p.libc) && (!s.families || s.families.includes(p.distro.family)) && (!s.distros || s.distros.some((d) => distroMatches(d, p.distro))))
+  return manifest.platforms.some((s) => coversTarget(s, p) && (!s.families || s.families.includes(p.distro.family)) && (!s.distros || s.distros.some((d) => distroMatches(d, p.distro))))
+}
+
+/**
+ * True when some entry covers os × arch (× libc on Linux), distros aside: what a lock platform key
+ * (`linux-arm64-musl`, `windows-x64`) needs, since no distro is known when locking for another machine.
+ */
+export function supportsTarget(manifest: Pick<FeatureManifest, 'platforms'>, p: Pick<Platform, 'os' | 'arch' | 'libc'>): boolean {
+  return manifest.platforms.some((s) => coversTarget(s, p))
+}
+
+/** One entry against os × arch × libc; Windows entries have no libc (nothing to compare). */
+function coversTarget(s: PlatformSupport, p: Pick<Platform, 'os' | 'arch' | 'libc'>): boolean {
+  return s.os === p.os && s.arch.includes(p.arch) && (s.os === 'windows' || s.libc.includes(p.libc))
+}
+
+/** The bins a `bins` declaration gives on one OS: the one list, or that OS's list (`[]` when it has none). */
+export function declaredBins(bins: Bins | undefined, os: Os): string[] {
+  if (!bins) return []
+  return Array.isArray(bins) ? bins : (bins[os] ?? [])
+}
+
+/** The bins of a feature on the OS an install runs on (its per-OS list when it declared one). */
+export function binsFor(feature: Pick<Feature, 'bins' | 'binsByOs'>, os: Os): string[] {
+  return feature.binsByOs?.[os] ?? feature.bins
+}
+
+/**
+ * The smoke test to run on an OS. Per-OS bin lists are parallel (nodejs: `bin/node` ↔ `node.exe`),
+ * so when the command starts with a Linux bin, another OS runs the bin at the same position in its
+ * own list with the same arguments: one declared test (`bin/node --version`) serves both archives.
+ */
+export function smokeTestFor(feature: Pick<Feature, 'bins' | 'binsByOs' | 'smokeTest'>, os: Os): SmokeTest {
+  const [cmd, ...args] = feature.smokeTest.command
+  const own = feature.binsByOs?.[os]
+  const at = own && cmd !== undefined ? binsFor(feature, 'linux').indexOf(cmd) : -1
+  return at >= 0 && own?.[at] ? { ...feature.smokeTest, command: [own[at], ...args] } : feature.smokeTest
 }
 
 /** One `distros` entry against a detected distro: family, optional ID, optional `VERSION_ID` range. */
@@ -49,10 +85,10 @@ function describeDistro(d: DistroSupport): string {
   return `${d.id ?? d.family}${d.versions ? ` ${d.versions}` : ''}`
 }
 
-/** Human list of what a feature supports: `linux-x64, linux-arm64 (glibc; debian, rhel)`. */
+/** Human list of what a feature supports: `linux-x64, linux-arm64 (glibc; debian, rhel); windows-x64`. */
 export function describeSupport(manifest: Pick<FeatureManifest, 'platforms'>): string {
   return manifest.platforms
-    .map((s) => `${s.arch.map((a) => `${s.os}-${a}`).join(', ')} (${s.libc.join('/')}${s.distros ? `; ${s.distros.map(describeDistro).join(', ')}` : s.families ? `; ${s.families.join(', ')}` : ''})`)
+    .map((s) => `${s.arch.map((a) => `${s.os}-${a}`).join(', ')}${s.os === 'windows' ? '' : ` (${s.libc.join('/')}${s.distros ? `; ${s.distros.map(describeDistro).join(', ')}` : s.families ? `; ${s.families.join(', ')}` : ''})`}`)
     .join('; ')
 }
 

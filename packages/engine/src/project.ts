@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RunnerError, SYSTEM_VERSION, artifactsFor, availableVersions, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, networkPolicy, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution } from '@runner-features/core'
+import { RunnerError, SYSTEM_VERSION, artifactsFor, supportsTarget, availableVersions, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, networkPolicy, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution, type Arch, type TargetPlatform } from '@runner-features/core'
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform, type FeatureHttp } from '@runner-features/installer'
 import { discover, type RunEnv } from './run-env.js'
@@ -121,13 +121,16 @@ export function contextFor(project: ConfigProject, id: string, net: NetOptions):
   return c
 }
 
-export function parsePlatformKey(key: string): { arch: 'x64' | 'arm64'; libc: 'glibc' | 'musl' } {
-  const m = /^linux-(x64|arm64)(-musl)?$/.exec(key)
+/** A lock platform key as the target platform a plugin maps to its artifact (`windows-x64` → os windows, arch x64). */
+export function parsePlatformKey(key: string): TargetPlatform {
+  const m = /^(?:linux-(x64|arm64)(-musl)?|windows-(x64|arm64))$/.exec(key)
   if (!m) throw new RunnerError('INVALID_ARGUMENT', `"${key}" is not a platform`, { where: '--platform', hint: `use all or a comma-separated list of ${LOCK_PLATFORMS.join(', ')}` })
-  return { arch: m[1] as 'x64' | 'arm64', libc: m[2] ? 'musl' : 'glibc' }
+  // A Windows platform carries glibc (see Platform.libc) so its key stays `windows-x64`; nothing reads it.
+  if (m[3]) return { os: 'windows', arch: m[3] as Arch, libc: 'glibc' }
+  return { os: 'linux', arch: m[1] as Arch, libc: m[2] ? 'musl' : 'glibc' }
 }
 
-/** `all` or `linux-x64,linux-arm64` → platform keys. */
+/** `all` or `linux-x64,windows-x64` → platform keys. `all` is every key; features skip the ones they do not declare. */
 export function parsePlatforms(flag: string | undefined): LockPlatform[] {
   if (!flag || flag === 'all') return [...LOCK_PLATFORMS]
   const keys = flag.split(',').map((s) => s.trim()).filter(Boolean)
@@ -136,8 +139,7 @@ export function parsePlatforms(flag: string | undefined): LockPlatform[] {
 }
 
 function supports(ref: PluginRef, key: LockPlatform): boolean {
-  const p = parsePlatformKey(key)
-  return ref.manifest.platforms.some((s) => s.os === 'linux' && s.arch.includes(p.arch) && s.libc.includes(p.libc))
+  return supportsTarget(ref.manifest, parsePlatformKey(key))
 }
 
 const integrities = pluginIntegrities
@@ -181,7 +183,7 @@ export async function buildLock(rt: RunEnv, project: ConfigProject, resolution: 
         const mirror = mirrorFor(f.id, net.mirrors, net.env)
         const locked: LockedArtifact[] = []
         // An upstream without digests (trustOnFirstUse) is downloaded and hashed here, once: the lock pins it.
-        const artifacts = await pinUnpublishedDigests(await artifactsFor(feature, f.version, { os: 'linux', ...parsePlatformKey(key) }, ctx), http, trust)
+        const artifacts = await pinUnpublishedDigests(await artifactsFor(feature, f.version, parsePlatformKey(key), ctx), http, trust)
         // The lock records who signed each checksum file, so a later locked install notices a downgrade.
         const signers = await checkSignatures({ ref, http, trust, logger: net.logger, where: `${f.id}@${f.version.version} ${key}`, artifacts: artifacts.map((a) => ({ artifact: a, checksumSource: a.checksumSource })) })
         for (const [i, a] of artifacts.entries()) {
@@ -204,6 +206,9 @@ export async function buildLock(rt: RunEnv, project: ConfigProject, resolution: 
         else throw err
       }
     }
+    // Entries of platforms not asked for this time (an install locks its own OS's keys) stay
+    // while the build is the same: re-locking Linux must not drop what was locked for Windows.
+    if (sameBuild) for (const [key, entry] of Object.entries(old.platforms) as [LockPlatform, LockedPlatform][]) if (!platforms.includes(key)) entries[key] = entry
     features[f.id] = {
       version: f.version.version,
       requested: f.requirements.map(lockRequirement),

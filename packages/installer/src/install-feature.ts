@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import {
-  RunnerError, archiveLimits, artifactsFor, fsError, isSystemInstall, platformKey, readState, sameInstall, updateState, withFileLock, withRecord,
-  type ArchiveLimits, type Artifact, type Feature, type FeatureContext, type InstalledRecord, type LockOptions, type Platform, type PluginRef, type RemoteVersion,
+  RunnerError, archiveLimits, artifactsFor, binsFor, smokeTestFor, fsError, isSystemInstall, platformKey, readState, sameInstall, updateState, withFileLock, withRecord,
+  type ArchiveLimits, type Artifact, type Feature, type FeatureContext, type Os, type InstalledRecord, type LockOptions, type Platform, type PluginRef, type RemoteVersion,
 } from '@runner-features/core'
 import { makeBinsExecutable } from './bin-modes.js'
 import { fetchAllVerified, type FetchAllResult } from './fetch-all.js'
@@ -69,7 +69,7 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
   if (await isComplete(entry)) return finish(target, settings, entry.installDir, 'already-installed')
 
   await preflight(settings)
-  if (settings.link !== false) await assertLinkable(feature.bins, settings.binDir, settings.toolCacheRoot)
+  if (settings.link !== false) await assertLinkable(binsFor(feature, platform.os), settings.binDir, settings.toolCacheRoot, feature.toolName)
   await sweepOnce(settings, feature.toolName)
   const where = `${feature.id}@${version.version}`
   try {
@@ -85,17 +85,17 @@ export async function installFeature(target: InstallTarget, settings: InstallSet
       try {
         await mkdir(staging)
         // A tree this machine already extracted and verified is linked from the store (store.ts).
-        const stored = { artifacts, bins: feature.bins, links: feature.links?.(version.version, platform) ?? [] }
+        const stored = { artifacts, bins: binsFor(feature, platform.os), links: feature.links?.(version.version, platform) ?? [] }
         const linked = linkFromStore(settings.cacheDir, stored, staging, target.ctx.logger)
         fetched = linked ?? await fetchAllVerified(artifacts, {
           http: target.http, cacheDir: settings.cacheDir, dest: staging, onProgress: settings.onProgress,
           limits: settings.limits ?? archiveLimits(settings.env), logger: target.ctx.logger,
         })
         if (!linked) {
-          await makeBinsExecutable(staging, feature.bins)
+          await makeBinsExecutable(staging, binsFor(feature, platform.os))
           if (feature.links) await createInstallLinks(staging, stored.links, where)
         }
-        await smokeTest(feature, version.version, staging, target.ctx)
+        await smokeTest(feature, version.version, staging, target.ctx, platform.os)
         if (!linked) addToStore(settings.cacheDir, stored, staging, fetched)
         // Never commit over a neighbour that took the lease over while we stalled.
         await lease.assertHeld()
@@ -134,17 +134,17 @@ function sweepOnce(settings: InstallSettings, tool: string): Promise<unknown> {
  * and the re-run after the fault is fixed is cheap, from the download cache.)
  */
 async function commit(target: InstallTarget, settings: InstallSettings, entry: ToolCacheEntry, fetched: FetchAllResult): Promise<InstallOutcome> {
-  const { feature, version } = target
+  const { feature, version, platform } = target
   const done = { recorded: false, marked: false }
   let links: string[] = []
   try {
     await runPostInstall(feature, version.version, entry.installDir, target.ctx)
-    links = settings.link === false ? [] : await plannedLinks(entry.installDir, feature.bins, settings.binDir)
+    links = settings.link === false ? [] : await plannedLinks(entry.installDir, binsFor(feature, platform.os), settings.binDir)
     const record = await writeRecord(target, settings, entry.installDir, links, fetched)
     done.recorded = true
     await writeMarker(entry.marker)
     done.marked = true
-    if (settings.link !== false) await linkBins(entry.installDir, feature.bins, settings.binDir, settings.toolCacheRoot)
+    if (settings.link !== false) await linkBins(entry.installDir, binsFor(feature, platform.os), settings.binDir, settings.toolCacheRoot)
     await exportInstall(target, settings, entry.installDir)
     // Only now are the indexes and checksum files this install used known good enough to cache.
     await target.http.commitIndexCache()
@@ -177,8 +177,8 @@ async function writeMarker(marker: string): Promise<void> {
 
 /** Appends the install's PATH entry and env vars to the job files (`GITHUB_PATH`/`GITHUB_ENV`). */
 async function exportInstall(target: InstallTarget, settings: InstallSettings, installDir: string): Promise<void> {
-  const { feature, version } = target
-  const primary = feature.bins[0]
+  const { feature, version, platform } = target
+  const primary = binsFor(feature, platform.os)[0]
   await exportToJob(settings.env, primary ? [dirname(join(installDir, primary))] : [], feature.env?.(installDir, version.version, target.ctx.options ?? {}) ?? {})
 }
 
@@ -197,10 +197,12 @@ async function runPostInstall(feature: Feature, version: string, dir: string, ct
   }
 }
 
-async function smokeTest(feature: Feature, version: string, dir: string, ctx: FeatureContext): Promise<void> {
-  const [cmd, ...args] = feature.smokeTest.command
+/** `os`: a feature with per-OS bins runs its smoke test with that OS's bin (see smokeTestFor). */
+async function smokeTest(feature: Feature, version: string, dir: string, ctx: FeatureContext, os: Os): Promise<void> {
+  const test = smokeTestFor(feature, os)
+  const [cmd, ...args] = test.command
   if (!cmd) return
-  const expected = expandSmokeExpect(feature.smokeTest.expect, version)
+  const expected = expandSmokeExpect(test.expect, version)
   const file = join(dir, cmd)
   if (!(await exists(file))) {
     throw new RunnerError('SMOKE_TEST_FAILED', `${cmd} is missing from the extracted archive`, { where: `${feature.id}@${version}`, hint: 'the archive layout does not match the plugin (strip or bins); report it to the plugin author' })
@@ -208,7 +210,7 @@ async function smokeTest(feature: Feature, version: string, dir: string, ctx: Fe
   const result = await ctx.exec(file, args, { cwd: dir }).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }))
   const output = `${result.stdout}\n${result.stderr}`
   if (result.exitCode !== 0 || !output.includes(expected)) {
-    throw new RunnerError('SMOKE_TEST_FAILED', `\`${feature.smokeTest.command.join(' ')}\` exited ${result.exitCode} without printing "${expected}": ${output.trim().slice(0, 300)}`, {
+    throw new RunnerError('SMOKE_TEST_FAILED', `\`${test.command.join(' ')}\` exited ${result.exitCode} without printing "${expected}": ${output.trim().slice(0, 300)}`, {
       where: `${feature.id}@${version}`,
       hint: 'the binary does not run on this platform or is not the version asked for; nothing was installed',
     })
@@ -218,7 +220,7 @@ async function smokeTest(feature: Feature, version: string, dir: string, ctx: Fe
 /** An install that is already complete: (re)link its bins, export it to the job, record what changed. */
 async function finish(target: InstallTarget, settings: InstallSettings, installDir: string, status: InstallOutcome['status']): Promise<InstallOutcome> {
   const { feature, version, platform } = target
-  const links = settings.link === false ? [] : await linkBins(installDir, feature.bins, settings.binDir, settings.toolCacheRoot)
+  const links = settings.link === false ? [] : await linkBins(installDir, binsFor(feature, platform.os), settings.binDir, settings.toolCacheRoot)
   await exportInstall(target, settings, installDir)
   // A no-op re-install must stay cheap: skip the locked state write when nothing changed.
   const previous = (await readState(settings.stateFile)).installs.find((r) => sameInstall(r, { id: feature.id, version: version.version, arch: platform.arch }))

@@ -10,13 +10,14 @@ const manifest = pkg.runner.feature
  * `node-v<V>-linux-<arch>.tar.gz` with one top directory, installed as the tool-cache tool `node`
  * so actions/setup-node finds `node/<V>/<arch>/bin/node` without downloading.
  *
- * Windows: nodejs.org publishes `node-v<V>-win-<arch>.zip` (listed in the same SHASUMS256.txt), so
- * `artifact` maps a `windows` platform to it. The manifest does not declare Windows yet (its
- * `platforms` schema is Linux-only and the zip has `node.exe` at the top, not `bin/node`), so this
- * mapping is unit-tested only and never selected by an install.
+ * Windows: nodejs.org publishes `node-v<V>-win-<arch>.zip` (x64 and arm64 for 20+, listed in the
+ * same SHASUMS256.txt, so the same signature covers them). Its top dir holds `node.exe`, `npm.cmd`,
+ * `npx.cmd`, `corepack.cmd` and `node_modules/`, no `bin/`: stripped of that dir it is what
+ * setup-node expects on Windows (`node/<V>/x64/node.exe`, the version dir itself on PATH), hence
+ * the Windows bin list. The smoke test runs `node.exe --version` there (its bins are parallel).
  */
 export default defineFeature(pkg, {
-  bins: ['bin/node', 'bin/npm', 'bin/npx', 'bin/corepack'],
+  bins: { linux: ['bin/node', 'bin/npm', 'bin/npx', 'bin/corepack'], windows: ['node.exe', 'npm.cmd', 'npx.cmd', 'corepack.cmd'] },
   smokeTest: { command: ['bin/node', '--version'], expect: 'v{{version}}' },
 
   async listVersions(ctx): Promise<RemoteVersion[]> {

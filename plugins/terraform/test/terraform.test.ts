@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
-import { artifactsFor } from '@runner-features/core'
+import { artifactsFor, binsFor, smokeTestFor } from '@runner-features/core'
 import { defineFeature } from '@runner-features/kit'
 import { artifactProblems, fakeContext, pluginProblems } from '@runner-features/kit/testing'
 import pkg from '../package.json' with { type: 'json' }
@@ -39,12 +39,25 @@ test('a version missing from the index is refused', async () => {
   await expect(artifactsFor(feature, { version: '9.9.9' }, { os: 'linux', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toThrow(/no linux_amd64 build/)
 })
 
-// HashiCorp publishes terraform_<V>_windows_amd64.zip (the index fixture lists it), but package.json
-// declares Linux platforms only (the manifest schema has no Windows os yet): Windows is refused
-// before anything is fetched, naming what is supported.
-test('windows-x64 is refused as undeclared before any request, though the upstream publishes it', async () => {
-  expect(index).toContain('terraform_0.12.0_windows_amd64.zip')
+// HashiCorp publishes terraform_<V>_windows_amd64.zip; the hashicorp source maps os windows → `windows`
+// and x64 → `amd64`, and the zip holds `terraform.exe` at its root (the Windows bin).
+test('windows-x64 uses the index windows_amd64 build and its SHA256SUMS entry (the file the signature covers)', async () => {
+  const ctx = fakeContext({ [`${UP}terraform/index.json`]: index, [`${UP}terraform/0.12.0/terraform_0.12.0_SHA256SUMS`]: realSums })
+  const [artifact] = await artifactsFor(feature, { version: '0.12.0' }, { os: 'windows', arch: 'x64', libc: 'glibc' }, ctx)
+  expect(artifact).toMatchObject({ url: `${UP}terraform/0.12.0/terraform_0.12.0_windows_amd64.zip`, archive: 'zip', strip: 0, sha256: '357dd1df7443fa1078747e123dd56abba793ebe47b3670556fb11a2547ad6750', checksumSource: `${UP}terraform/0.12.0/terraform_0.12.0_SHA256SUMS` })
+  expect(binsFor(feature, 'windows')).toEqual(['terraform.exe'])
+  expect(smokeTestFor(feature, 'windows').command).toEqual(['terraform.exe', 'version'])
+  expect(binsFor(feature, 'linux')).toEqual(['terraform'])
+})
+
+test('windows-x64 without a SHA256SUMS line fails closed', async () => {
+  const ctx = fakeContext({ [`${UP}terraform/index.json`]: index, [`${UP}terraform/0.12.0/terraform_0.12.0_SHA256SUMS`]: realSums.replace(/^.*_windows_amd64\.zip\n/m, '') })
+  await expect(artifactsFor(feature, { version: '0.12.0' }, { os: 'windows', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'CHECKSUM_MISSING' })
+})
+
+// Only windows x64 is declared (no windows arm64 terraform has been fixture-tested): refused before any request.
+test('windows-arm64 is refused as undeclared before any request', async () => {
   const ctx = fakeContext({ [`${UP}terraform/index.json`]: index })
-  await expect(artifactsFor(feature, { version: '0.12.0' }, { os: 'windows', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'UNSUPPORTED_PLATFORM', hint: expect.stringContaining('linux-x64') })
+  await expect(artifactsFor(feature, { version: '0.12.0' }, { os: 'windows', arch: 'arm64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'UNSUPPORTED_PLATFORM', hint: expect.stringContaining('windows-x64') })
   expect(ctx.requests).toEqual([])
 })

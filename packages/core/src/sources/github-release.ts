@@ -5,6 +5,7 @@ import type { Artifact, FeatureManifest, GithubReleaseSource } from '../feature.
 import type { RemoteVersion } from '../version-spec.js'
 import { parseRhashTable, parseSha256Sums, parseSingleSha256, checksumFor } from './checksums.js'
 import { archiveOf, platformWords, renderTemplate, type TargetPlatform } from './template.js'
+import { declaredBins } from '../platform-support.js'
 
 /** GitHub's REST API; the only host a `GITHUB_TOKEN` is ever sent to (see `githubAuthHeaders`). */
 export const GITHUB_API = 'https://api.github.com/'
@@ -102,7 +103,7 @@ export async function githubReleaseArtifact(manifest: FeatureManifest, source: G
   const archive = source.archive ?? archiveOf(asset)
   const artifact: Artifact = { url: base + encodeURIComponent(asset), sha256, checksumSource: sumsUrl, archive, strip: source.strip ?? 0 }
   if (archive === 'file') {
-    const bin = manifest.bins?.[0]
+    const bin = declaredBins(manifest.bins, platform.os)[0]
     if (!bin) throw new RunnerError('PLUGIN_INVALID', `${asset} is a single file but the manifest names no bins`, { where, hint: 'add runner.feature.bins: the name the file gets in the install dir' })
     artifact.fileName = bin
   }

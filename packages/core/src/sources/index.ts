@@ -1,7 +1,7 @@
 import { RunnerError } from '../errors.js'
 import type { FeatureContext } from '../context.js'
 import type { Artifact, FeatureManifest, InstallLink, SourceDeclaration } from '../feature.js'
-import { describeSupport } from '../platform-support.js'
+import { describeSupport, supportsTarget } from '../platform-support.js'
 import type { RemoteVersion } from '../version-spec.js'
 import { githubReleaseArtifact, githubReleaseVersions } from './github-release.js'
 import { hashicorpArtifact, hashicorpVersions } from './hashicorp.js'
@@ -20,7 +20,7 @@ export interface SourceHooks {
 
 /** True when some `platforms` entry covers os × arch × libc (distro checks are core's, earlier). */
 function covers(manifest: FeatureManifest, p: TargetPlatform): boolean {
-  return manifest.platforms.some((s) => s.os === p.os && s.arch.includes(p.arch) && s.libc.includes(p.libc))
+  return supportsTarget(manifest, p)
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Artifact, FeatureManifest, UrlTemplateSource } from '../feature.js
 import type { RemoteVersion } from '../version-spec.js'
 import { checksumFor, parseSha256Sums, parseSingleSha256 } from './checksums.js'
 import { archiveOf, fileNameOf, platformWords, renderTemplate, type TargetPlatform } from './template.js'
+import { declaredBins } from '../platform-support.js'
 
 /** A template relative to the upstream (`index.json`) or absolute; either way under the upstream. */
 function absolute(manifest: FeatureManifest, url: string): string {
@@ -51,7 +52,7 @@ export async function urlTemplateArtifact(manifest: FeatureManifest, source: Url
   const archive = source.archive ?? archiveOf(fileName)
   const artifact: Artifact = { url, sha256, checksumSource: sumsUrl, archive, strip: source.strip ?? 0 }
   if (archive === 'file') {
-    const bin = manifest.bins?.[0]
+    const bin = declaredBins(manifest.bins, platform.os)[0]
     if (!bin) throw new RunnerError('PLUGIN_INVALID', `${fileName} is a single file but the manifest names no bins`, { where, hint: 'add runner.feature.bins: the name the file gets in the install dir' })
     artifact.fileName = bin
   }

@@ -11,7 +11,7 @@ export default class FeaturesLock extends RunnerCommand {
   static examples = ['<%= config.bin %> features lock', '<%= config.bin %> features lock --platform linux-x64,linux-arm64']
   static flags = {
     config: configFlag,
-    platform: Flags.string({ description: 'all, or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl (only those a feature supports are written).', default: 'all' }),
+    platform: Flags.string({ description: 'all, or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl, windows-x64, windows-arm64 (only those a feature supports are written; Windows ones can be locked from Linux).', default: 'all' }),
     mirror: mirrorFlag,
     refresh: refreshFlag,
   }

@@ -13,7 +13,7 @@ export default class FeaturesVendor extends RunnerCommand {
   static flags = {
     output: Flags.string({ char: 'o', description: 'The bundle file to write.', required: true }),
     config: configFlag,
-    platform: Flags.string({ description: 'all (every platform in the lock), or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl.', default: 'all' }),
+    platform: Flags.string({ description: 'all (every platform in the lock), or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl, windows-x64, windows-arm64.', default: 'all' }),
     mirror: mirrorFlag,
   }
 
