@@ -11,6 +11,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
+import { sha256File, startMirrorServer } from '@runner-features/fixture-mirror'
+import { mirror as goMirror } from '../../plugins/go/fixtures/mirror.ts'
+import { loadBake } from './helpers/bake.js'
 import { ensureArm64Binfmt, type Binfmt } from './helpers/binfmt.js'
 import { loadRootfsImage } from './helpers/rootfs-image.js'
 import { debootstrapTarball, ensureCommands, has, imageTestsBlocked, repo, run, runAsync, serveDir, startDaemon, startFixtureMirror, type Daemon, stepTimer } from './helpers/env.js'
@@ -21,6 +25,7 @@ const BASE_OS = 'runner-features-test/debian:bookworm-arm64'
 const BASE = 'runner-features-test/base:arm64'
 const BASE_OS_AMD64 = 'runner-features-test/debian:bookworm' // the same tag and cached tarball as images.test.ts
 const BASE_AMD64 = 'runner-features-test/base:amd64'
+const GO = 'runner-features-test/go:arm64'
 const NODE_VERSION: string = JSON.parse(readFileSync(join(repo, 'toolchain.json'), 'utf8')).node
 const CLI_VERSION: string = JSON.parse(readFileSync(join(repo, 'packages', 'cli', 'package.json'), 'utf8')).version
 
@@ -131,6 +136,43 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
     for (const id of ['common-utils', 'cuda', 'docker', 'nodejs', 'powershell', 'python', 'terraform']) expect(res.stdout).toMatch(new RegExp(`^\\s*${id}\\s+@runner-features/${id}\\s`, 'm'))
     expect(res.stdout).toContain('on linux_arm64') // the fixture terraform prints the platform it was built for
   }, 300_000)
+
+  it('builds the go variant for linux/arm64 FROM the arm64 base as the bake target defines it; go runs under qemu', async () => {
+    const t = (await loadBake(readFileSync(join(repo, 'images', 'docker-bake.hcl'), 'utf8'))).targets.go!
+    expect(t).toMatchObject({ dockerfile: 'images/variant/Dockerfile', contexts: { base: 'target:base' }, args: { BASE_IMAGE: 'base' } })
+    expect(t.platforms).toContain('linux/arm64')
+    // Debian's arm64 golang-1.19-go repacked as go.dev's linux-arm64 archive, next to the amd64 one.
+    const go = await timed('go mirror with arm64 (or cache)', () => goMirror({ arm64: true }))
+    const asset = go.assets.arm64!
+    const server = await startMirrorServer(go.root)
+    server.override('/dl/', go.listing) // what go.dev answers /dl/?mode=json&include=all with
+    try {
+      const args = Object.entries({ ...t.args, BASE_IMAGE: BASE }).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
+      const res = await timed('build go variant arm64', () => daemon.dockerAsync(['build', '--platform', 'linux/arm64', '--network', 'host', '-f', join(context, t.dockerfile!), ...args,
+        '--build-arg', `RUNNER_FEATURES_MIRRORS=go=${server.url}${go.base}`, '-t', GO, context]))
+      expect(res.status, res.stderr.split('\n').filter((l) => !l.includes('set -eu')).join('\n').slice(-3000)).toBe(0)
+      expect(server.requests.map((r) => r.path)).toContain(`/dl/${asset}`) // the arm64 archive, not the amd64 one
+      expect(server.requests.map((r) => r.path)).not.toContain(`/dl/${go.assets.amd64}`)
+    } finally {
+      await server.close()
+    }
+    // At start the entry point installs the image's own config --frozen: a no-op, with no network.
+    const out = await timed('run go variant arm64', () => daemon.dockerAsync(['run', '--rm', '--platform', 'linux/arm64', '--network', 'none',
+      '-e', 'RUNNER_FEATURES_CONFIG=/etc/runner-features/variant/runner-config.yml', '-e', 'RUNNER_FEATURES_FROZEN=1', GO, 'bash', '-c', [
+        'echo "arch=$(uname -m)"', 'go version', 'readlink -f "$(command -v go)"', `stat -c "owner=%U:%G" /opt/hostedtoolcache/go/${go.version}/arm64`,
+        'echo ---lock---', 'cat /etc/runner-features/variant/runner-features.lock',
+      ].join('; ')]))
+    expect(out.status, out.stderr).toBe(0)
+    expect(out.stderr).toContain('installed from /etc/runner-features/variant/runner-features.lock')
+    expect(out.stdout).toContain('arch=aarch64')
+    expect(out.stdout).toContain(`go version go${go.version} linux/arm64`) // Debian's arm64 go binary, run by qemu
+    expect(out.stdout).toContain(`/opt/hostedtoolcache/go/${go.version}/arm64/bin/go`)
+    expect(out.stdout).toContain('owner=runner:docker')
+    const lock = parseYaml(out.stdout.split('---lock---\n')[1]!) as { features: Record<string, { platforms: Record<string, { url: string; sha256: string }> }> }
+    expect(lock.features.go!.platforms).toEqual({ 'linux-arm64': expect.objectContaining({ url: `https://go.dev/dl/${asset}`, sha256: await sha256File(join(go.root, 'dl', asset)) }) })
+    const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', GO]).stdout
+    expect(history.split('\n').filter((l) => l.includes('runner features install --config')).length).toBe(1)
+  }, 900_000)
 
   describe('one OCI image index for amd64 and arm64', () => {
     const toolsMissing = blocked ?? ensureCommands({ buildah: 'buildah', skopeo: 'skopeo', umoci: 'umoci' })
