@@ -171,12 +171,7 @@ export interface LinuxSupport {
 export interface WindowsSupport {
   os: 'windows'
   arch: Arch[]
-  /**
-   * Never present (the schema refuses it): check `os` before reading `libc`, as supportsTarget()
-   * does. Typed as a list only until engine/plan.ts's lock check goes through supportsTarget(); an
-   * optional type here would make that older reader fail to compile.
-   */
-  libc: Libc[]
+  libc?: undefined
   families?: undefined
   distros?: undefined
 }

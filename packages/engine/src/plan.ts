@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   RunnerError, SYSTEM_VERSION, archiveLimits, artifactsFor, assertSupported, availableVersions, collectRequirements, compareVersions, isSystemInstall, mirrorFor,
-  parseFeatureRequest, platformKey, readState, resolveDependencies, resolveVersion, specAcceptsInstalled, unknownFeature,
+  parseFeatureRequest, platformKey, readState, resolveDependencies, supportsTarget, resolveVersion, specAcceptsInstalled, unknownFeature,
   type ArchiveLimits, type Artifact, type DependencyRequest, type Feature, type FeatureContext, type FeatureDeclaration, type Logger, type Platform, type PluginRef,
   type RemoteVersion, type Requirement, type Resolution,
 } from '@runner-features/core'
@@ -288,5 +288,5 @@ function newestInstalledForAll(installs: readonly { id: string; arch: string; ve
 }
 
 function lockHasPlatform(project: ConfigProject, lock: Lockfile, key: LockPlatform): boolean {
-  return Object.entries(lock.features).every(([id, f]) => f.platforms[key] || f.version === SYSTEM_VERSION || !project.plugins.get(id)?.manifest.platforms.some((s) => s.arch.includes(project.platform.arch) && s.libc.includes(project.platform.libc)))
+  return Object.entries(lock.features).every(([id, f]) => f.platforms[key] || f.version === SYSTEM_VERSION || !(project.plugins.get(id) && supportsTarget(project.plugins.get(id)!.manifest, project.platform)))
 }

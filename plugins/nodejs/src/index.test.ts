@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { artifactProblems, contractProblems, fakeContext } from '@runner-features/kit/testing'
-import { parseVersionSpec, resolveVersion } from '@runner-features/core'
+import { binsFor, parseVersionSpec, resolveVersion, smokeTestFor } from '@runner-features/core'
 import feature from './index.js'
 import pkg from '../package.json' with { type: 'json' }
 
@@ -48,7 +48,8 @@ describe('artifact', () => {
     expect(artifactProblems(feature, artifact)).toEqual([])
   })
 
-  // Mapping only: the manifest declares no Windows platform, so no install selects this (see index.ts).
+  // The manifest declares windows x64/arm64; the lock/vendor path is end-to-end tested in
+  // packages/cli/test/windows-artifacts.e2e.test.ts.
   test('windows-x64 maps to node-v<V>-win-x64.zip with its own SHASUMS256.txt line, never the Linux one', async () => {
     const listing = `${sums('20.11.1')}\n${'d'.repeat(64)}  node-v20.11.1-win-x64.zip\n${'e'.repeat(64)}  node-v20.11.1-win-x64.7z\n`
     const ctx = fakeContext({ [`${UP}v20.11.1/SHASUMS256.txt`]: listing })
@@ -60,6 +61,10 @@ describe('artifact', () => {
       archive: 'zip',
       strip: 1,
     })
+    // Bins and smoke test of the zip's layout (node.exe at its top, no bin/).
+    expect(binsFor(feature, 'windows')).toEqual(['node.exe', 'npm.cmd', 'npx.cmd', 'corepack.cmd'])
+    expect(smokeTestFor(feature, 'windows').command).toEqual(['node.exe', '--version'])
+    expect(feature.platforms).toContainEqual({ os: 'windows', arch: ['x64', 'arm64'] })
   })
 
   test('windows: a SHASUMS256.txt without the zip fails closed', async () => {

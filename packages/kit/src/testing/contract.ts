@@ -64,7 +64,7 @@ export function contractProblems(feature: Feature, pkgJson: { name?: string; dep
     if (feature.defaultVersion !== 'system') problems.push('a packages feature must default to the version "system"')
     for (const s of system.platforms) {
       for (const d of s.distros ?? (s.families ?? []).map((family) => ({ family, id: undefined }))) {
-        const sample = { os: 'linux' as const, arch: s.arch[0]!, libc: s.libc[0]!, distro: { id: d.id ?? d.family, versionId: '', idLike: [], family: d.family } }
+        const sample = { os: 'linux' as const, arch: s.arch[0]!, libc: s.libc?.[0] ?? 'glibc', distro: { id: d.id ?? d.family, versionId: '', idLike: [], family: d.family } }
         if (!feature.packages(sample)[d.family]?.length) problems.push(`platforms list ${d.id ?? d.family} but packages() names none for family ${d.family}`)
       }
       if (!s.distros && !s.families) problems.push('a packages feature must list the distro families it supports')
