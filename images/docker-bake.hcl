@@ -114,7 +114,8 @@ target "microvm" {
 # image's platform, then installs --frozen). `docker buildx bake variants`. Each target's platforms
 # are those every one of its features supports (bake.static.test.ts checks this against the
 # plugins' platform matrices): Chrome for Testing publishes no linux arm64 build, so the chrome
-# targets are amd64 only; on arm64 use Debian's `chromium` package.
+# targets are amd64 only; on arm64 use Debian's `chromium` package. CI builds and runs all three on
+# amd64 and go on arm64 too (images/test/images.test.ts, arm64-image.test.ts; images/README.md).
 group "variants" {
   targets = ["go", "chrome", "chrome-go"]
 }

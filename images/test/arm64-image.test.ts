@@ -138,7 +138,7 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
   }, 300_000)
 
   it('builds the go variant for linux/arm64 FROM the arm64 base as the bake target defines it; go runs under qemu', async () => {
-    const t = (await loadBake(readFileSync(join(repo, 'images', 'docker-bake.hcl'), 'utf8'))).targets.go!
+    const t = (await loadBake(readFileSync(join(repo, 'images', 'docker-bake.hcl'), 'utf8'))).targets['go']!
     expect(t).toMatchObject({ dockerfile: 'images/variant/Dockerfile', contexts: { base: 'target:base' }, args: { BASE_IMAGE: 'base' } })
     expect(t.platforms).toContain('linux/arm64')
     // Debian's arm64 golang-1.19-go repacked as go.dev's linux-arm64 archive, next to the amd64 one.

@@ -92,6 +92,20 @@ function bakeProblems(bake: Bake): string[] {
   return problems
 }
 
+/**
+ * Variants of the bake group `variants` that the image tests do not build for one of their
+ * platforms. The tests name a target as `buildVariant('<name>'` (amd64) or `targets['<name>']` (arm64).
+ */
+function variantsNotBuilt(bake: Bake, amd64Test: string, arm64Test: string): string[] {
+  const missing: string[] = []
+  for (const name of bake.groups.variants ?? []) {
+    const platforms = bake.targets[name]?.platforms ?? []
+    if (platforms.includes('linux/amd64') && !amd64Test.includes(`buildVariant('${name}'`)) missing.push(`${name}: linux/amd64 not built by images.test.ts`)
+    if (platforms.includes('linux/arm64') && !arm64Test.includes(`targets['${name}']`)) missing.push(`${name}: linux/arm64 not built by arm64-image.test.ts`)
+  }
+  return missing
+}
+
 /** A repo file's text, or undefined when it is missing or not a file. */
 function readRepoFile(path: string): string | undefined {
   const file = join(repo, path)
@@ -125,6 +139,16 @@ describe('docker-bake.hcl, parsed and resolved without buildx', () => {
     expect(bake.targets.chrome).toMatchObject({ ...variant, platforms: ['linux/amd64'], args: { VARIANT_FEATURES: 'chrome' } })
     expect(bake.targets['chrome-go']).toMatchObject({ ...variant, platforms: ['linux/amd64'], args: { VARIANT_FEATURES: 'chrome go' }, tags: ['ghcr.io/acme/runner-features/chrome-go:latest'] })
     expect(featurePlatforms().get('chrome')).toEqual(['linux/amd64'])
+  })
+
+  it('every variant is built and run by the image tests: all on amd64 (images.test.ts), those with linux/arm64 on arm64 too (arm64-image.test.ts)', async () => {
+    const bake = await loadBake(readFileSync(bakeFile, 'utf8'))
+    const amd64Test = readFileSync(join(repo, 'images', 'test', 'images.test.ts'), 'utf8')
+    const arm64Test = readFileSync(join(repo, 'images', 'test', 'arm64-image.test.ts'), 'utf8')
+    expect(variantsNotBuilt(bake, amd64Test, arm64Test)).toEqual([])
+    // The check can fail: a variant the tests never build is reported for each platform it lacks.
+    const extra = { ...bake, groups: { ...bake.groups, variants: [...bake.groups.variants!, 'node'] }, targets: { ...bake.targets, node: { ...bake.targets.go!, name: 'node' } } }
+    expect(variantsNotBuilt(extra, amd64Test, arm64Test)).toEqual(['node: linux/amd64 not built by images.test.ts', 'node: linux/arm64 not built by arm64-image.test.ts'])
   })
 
   it('reports a broken bake file: undeclared arg, missing platform, missing Dockerfile, unused context, unknown target', async () => {
