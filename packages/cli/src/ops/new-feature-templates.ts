@@ -218,48 +218,25 @@ test.each([
 }
 
 export function e2eTest(s: NewFeatureSpec): string {
-  const env = `RUNNER_FEATURES_MIRROR_${s.id.toUpperCase().replaceAll('-', '_')}`
   return `import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { findRunnerCli, runnerSandbox, startFixtureMirror, type FixtureMirror, type RunnerSandbox } from '@runner-features/kit/testing'
-import { mirror as buildMirror, VERSION, versionLine } from '../fixtures/mirror.ts'
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { mirrorHarness } from '@runner-features/kit/testing'
+import { mirror, VERSION, versionLine } from '../fixtures/mirror.ts'
 
 // The \`runner\` CLI (this monorepo's build, or RUNNER_FEATURES_CLI) installs ${s.id} from a
 // 127.0.0.1 mirror in the github-release layout (fixtures/mirror.ts), with this folder installed
-// as a plugin first: the same path a user takes.
-let mirror: FixtureMirror
-let box: RunnerSandbox
-let root: string
-let policyDir: string
-
-beforeAll(async () => {
-  root = (await buildMirror()).root
-  mirror = await startFixtureMirror(root)
-  // Plugins outside @runner-features/* load only by a plugin policy approved on the machine (docs/trust.md).
-  policyDir = await mkdtemp(join(tmpdir(), 'runner-policy-'))
-  const policy = join(policyDir, 'runner-features.policy.yaml')
-  await writeFile(policy, 'plugins:\\n  - { name: "${s.name}", version: "*" }\\n')
-  box = await runnerSandbox(findRunnerCli(import.meta.url), { ${env}: mirror.url, RUNNER_FEATURES_POLICY: policy })
-  const allowed = await box.run(['plugins', 'allow'])
-  expect(allowed.exitCode, allowed.stdout + allowed.stderr).toBe(0)
-  const added = await box.run(['plugins', 'install', fileURLToPath(new URL('../', import.meta.url))])
-  expect(added.exitCode, added.stdout + added.stderr).toBe(0)
-})
-afterAll(async () => {
-  await mirror?.close()
-  await box?.cleanup()
-  if (policyDir) await rm(policyDir, { recursive: true, force: true })
-})
+// as a plugin first (under a plugin policy naming it): the same path a user takes.
+const e2e = mirrorHarness({ feature: '${s.id}', mirror: (dir) => mirror({ dir }), plugin: new URL('../', import.meta.url) })
+beforeAll(e2e.start)
+afterEach(e2e.reset)
+afterAll(e2e.close)
 
 test('runner features install ${s.id} from the mirror: listing, checksum file, tarball, smoke test', async () => {
-  const res = await box.run(['features', 'install', '${s.id}'])
-  expect(res.exitCode, res.stdout + res.stderr).toBe(0)
-  expect(execFileSync(join(box.binDir, '${s.id}'), ['--version'], { encoding: 'utf8' })).toBe(\`\${versionLine(VERSION)}\\n\`)
-  expect([...mirror.requests].sort()).toEqual([
+  const res = await e2e.box.run(['features', 'install', '${s.id}'])
+  expect(res.exitCode, res.all).toBe(0)
+  expect(execFileSync(join(e2e.box.binDir, '${s.id}'), ['--version'], { encoding: 'utf8' })).toBe(\`\${versionLine(VERSION)}\\n\`)
+  expect([...e2e.server.requests].sort()).toEqual([
     'GET /api/releases 200',
     \`GET /releases/download/v\${VERSION}/${s.id}_\${VERSION}_checksums.txt 200\`,
     \`GET /releases/download/v\${VERSION}/${s.id}_\${VERSION}_linux_amd64.tar.gz 200\`,
