@@ -88,6 +88,30 @@ describe('--platform windows-x64 from a Linux machine', () => {
     }
   })
 
+  test('an install on Linux locks and fetches Linux artifacts only, and keeps the Windows entries already locked', async () => {
+    const p = await project()
+    try {
+      expect((await p.run(['features', 'lock', '--platform', 'windows-x64'])).exitCode).toBe(0)
+      const windowsOnly = parse(await readFile(p.lockFile, 'utf8')) as Lock
+      nodeServer.resetRequests()
+      tfServer.resetRequests()
+      const installed = await p.run(['features', 'install'])
+      expect(installed.exitCode, installed.all).toBe(0)
+      // Downloads (GET); locking the Linux keys asks sizes with HEAD, never for a Windows zip either.
+      const requested = [...nodeServer.requests, ...tfServer.requests].filter((r) => /\.(zip|tar\.gz)$/.test(r.path))
+      expect(requested.filter((r) => /win/.test(r.path))).toEqual([])
+      const fetched = requested.filter((r) => r.method === 'GET').map((r) => r.path).sort()
+      expect(fetched).toEqual([`/terraform/${TF}/terraform_${TF}_linux_amd64.zip`, `/v${V}/node-v${V}-linux-x64.tar.gz`])
+      const lock = parse(await readFile(p.lockFile, 'utf8')) as Lock
+      expect(Object.keys(lock.features.nodejs!.platforms)).toContain('linux-x64')
+      expect(lock.features.nodejs!.platforms['windows-x64']).toEqual(windowsOnly.features.nodejs!.platforms['windows-x64'])
+      expect(lock.features.terraform!.platforms['windows-x64']).toEqual(windowsOnly.features.terraform!.platforms['windows-x64'])
+      expect((await execa(join(p.box.binDir, 'node'), ['--version'])).stdout.trim()).toBe(`v${V}`)
+    } finally {
+      await p.box.cleanup()
+    }
+  })
+
   test('--platform all locks the Windows keys of the features that declare them, next to Linux', async () => {
     const p = await project()
     try {
