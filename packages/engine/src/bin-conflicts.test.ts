@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, test } from 'vitest'
-import type { Feature } from '@runner-features/core'
+import type { Feature, Platform } from '@runner-features/core'
 import { assertClaimsLinkable, assertPlanLinkable } from './bin-conflicts.js'
 import type { PlannedFeature } from './plan.js'
 
@@ -25,6 +25,9 @@ async function linkedHelloOf(tool: string): Promise<void> {
   await symlink(target, join(rt.binDir, 'hello'))
 }
 
+const LINUX = { os: 'linux', arch: 'x64' } as Platform
+const plan = (features: PlannedFeature[], platform = LINUX) => ({ features, platform })
+
 function line(toolName: string, bins: string[], system = false): PlannedFeature {
   return { id: toolName, system, feature: { toolName, bins } as unknown as Feature } as PlannedFeature
 }
@@ -32,13 +35,13 @@ function line(toolName: string, bins: string[], system = false): PlannedFeature 
 test('a bin whose link another tool holds is BIN_CONFLICT at plan time, naming the link and its owner', async () => {
   await linkedHelloOf('hello')
   const link = join(rt.binDir, 'hello')
-  await expect(assertPlanLinkable(rt, { features: [line('hola', ['bin/hello'])] }, true)).rejects.toMatchObject({
+  await expect(assertPlanLinkable(rt, plan([line('hola', ['bin/hello'])]), true)).rejects.toMatchObject({
     code: 'BIN_CONFLICT', where: link, message: expect.stringContaining(`${link} is linked to hello's hello`),
   })
   // The same tool switching versions, --no-link, and a distro-package install are not refused.
-  await expect(assertPlanLinkable(rt, { features: [line('hello', ['hello'])] }, true)).resolves.toBeUndefined()
-  await expect(assertPlanLinkable(rt, { features: [line('hola', ['hello'])] }, false)).resolves.toBeUndefined()
-  await expect(assertPlanLinkable(rt, { features: [line('hola', ['hello'], true)] }, true)).resolves.toBeUndefined()
+  await expect(assertPlanLinkable(rt, plan([line('hello', ['hello'])]), true)).resolves.toBeUndefined()
+  await expect(assertPlanLinkable(rt, plan([line('hola', ['hello'])]), false)).resolves.toBeUndefined()
+  await expect(assertPlanLinkable(rt, plan([line('hola', ['hello'], true)]), true)).resolves.toBeUndefined()
 })
 
 test('two tools of one plan exposing the same executable are BIN_CONFLICT before either is downloaded', async () => {
@@ -56,7 +59,14 @@ test('two tools of one plan exposing the same executable are BIN_CONFLICT before
 test('a file runner-features did not create is BIN_CONFLICT at plan time', async () => {
   await mkdir(rt.binDir, { recursive: true })
   await writeFile(join(rt.binDir, 'jq'), 'mine')
-  await expect(assertPlanLinkable(rt, { features: [line('jq', ['jq'])] }, true)).rejects.toMatchObject({
+  await expect(assertPlanLinkable(rt, plan([line('jq', ['jq'])]), true)).rejects.toMatchObject({
     code: 'BIN_CONFLICT', message: `${join(rt.binDir, 'jq')} already exists and was not created by runner-features`,
   })
+})
+
+test('a feature with bins per OS is checked with the list of the OS the plan installs for', async () => {
+  await linkedHelloOf('hello')
+  const perOs = { ...line('hola', ['hello']), feature: { toolName: 'hola', bins: ['hello'], binsByOs: { linux: ['hello'], windows: ['hello.exe'] } } as unknown as Feature }
+  await expect(assertPlanLinkable(rt, plan([perOs]), true)).rejects.toMatchObject({ code: 'BIN_CONFLICT' })
+  await expect(assertPlanLinkable(rt, plan([perOs], { os: 'windows', arch: 'x64' } as Platform), true)).resolves.toBeUndefined()
 })

@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path'
-import { RunnerError } from '@runner-features/core'
+import { RunnerError, binsFor } from '@runner-features/core'
 import { assertLinkable } from '@runner-features/installer'
 import type { InstallPlan } from './plan.js'
 import type { RunEnv } from './run-env.js'
@@ -18,9 +18,10 @@ export interface LinkClaim {
  * download, extraction and smoke test, and the install was rolled back. Versions of one tool share
  * their links (they switch); distro-package installs link nothing; `--no-link` skips the check.
  */
-export async function assertPlanLinkable(rt: Pick<RunEnv, 'binDir' | 'toolCacheRoot'>, plan: Pick<InstallPlan, 'features'>, link: boolean): Promise<void> {
+export async function assertPlanLinkable(rt: Pick<RunEnv, 'binDir' | 'toolCacheRoot'>, plan: Pick<InstallPlan, 'features' | 'platform'>, link: boolean): Promise<void> {
   if (!link) return
-  const claims = plan.features.filter((f) => !f.system).map((f): LinkClaim => ({ toolName: f.feature.toolName, bins: f.feature.bins }))
+  // The bins of the OS this plan installs for (a feature may declare them per OS).
+  const claims = plan.features.filter((f) => !f.system).map((f): LinkClaim => ({ toolName: f.feature.toolName, bins: binsFor(f.feature, plan.platform.os) }))
   await assertClaimsLinkable(claims, rt.binDir, rt.toolCacheRoot)
 }
 
