@@ -95,3 +95,25 @@ describe('buildNodeMirror (arm64, tar.xz)', () => {
     expect(entryOf(both.root)).toEqual({ ...entryOf(mirror.root), files: ['linux-arm64', 'linux-x64'] })
   }, 300_000)
 })
+
+describe('buildNodeMirror (Windows zips)', () => {
+  it('adds node-v<V>-win-<arch>.zip in the upstream layout, in SHASUMS256.txt and as `win-<arch>-zip` in `files`', async () => {
+    const win = await buildNodeMirror({ winArches: ['x64', 'arm64'] })
+    const dir = join(win.root, `v${V}`)
+    const names = readFileSync(join(dir, 'SHASUMS256.txt'), 'utf8').trimEnd().split('\n').map((l) => l.split('  ')[1])
+    expect(names).toEqual([`node-v${V}-linux-x64.tar.gz`, `node-v${V}-win-arm64.zip`, `node-v${V}-win-x64.zip`])
+    for (const arch of ['x64', 'arm64']) {
+      const listing = execFileSync('unzip', ['-Z1', join(dir, `node-v${V}-win-${arch}.zip`)], { encoding: 'utf8' }).trimEnd().split('\n')
+      expect(listing).toEqual(expect.arrayContaining([`node-v${V}-win-${arch}/node.exe`, `node-v${V}-win-${arch}/npm.cmd`, `node-v${V}-win-${arch}/npx.cmd`, `node-v${V}-win-${arch}/corepack.cmd`, `node-v${V}-win-${arch}/node_modules/npm/package.json`]))
+      expect(listing.every((p) => p.startsWith(`node-v${V}-win-${arch}/`))).toBe(true)
+    }
+    // node.exe is a PE image for the right machine: x64 0x8664, arm64 0xAA64 (COFF header after "PE\0\0").
+    for (const [arch, machine] of [['x64', 0x8664], ['arm64', 0xaa64]] as const) {
+      const exe = execFileSync('unzip', ['-p', join(dir, `node-v${V}-win-${arch}.zip`), `node-v${V}-win-${arch}/node.exe`], { maxBuffer: 1 << 27 })
+      const pe = exe.readUInt32LE(0x3c)
+      expect([exe.subarray(0, 2).toString('latin1'), exe.subarray(pe, pe + 4).toString('latin1'), exe.readUInt16LE(pe + 4)]).toEqual(['MZ', 'PE\0\0', machine])
+    }
+    const entry = (JSON.parse(readFileSync(join(win.root, 'index.json'), 'utf8')) as NodeIndexEntry[]).find((e) => e.version === `v${V}`)
+    expect(entry?.files).toEqual(['linux-x64', 'win-arm64-zip', 'win-x64-zip'])
+  }, 300_000)
+})

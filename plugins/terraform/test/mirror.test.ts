@@ -89,3 +89,19 @@ describe('the terraform fixture mirror (default)', () => {
     await expect(buildTerraformMirror({ versions: ['~1.5'] })).rejects.toThrow(/not an exact terraform version/)
   })
 })
+
+describe('the terraform fixture mirror (windows: true)', () => {
+  it('adds terraform_<V>_windows_amd64.zip with terraform.exe at its root, in the index and the signed SHA256SUMS', async () => {
+    const win = await buildTerraformMirror({ versions: ['1.5.0'], windows: true })
+    const dir = join(win.root, 'terraform', '1.5.0')
+    const zip = join(dir, 'terraform_1.5.0_windows_amd64.zip')
+    expect(execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' })).toBe('terraform.exe\n')
+    const lines = readFileSync(join(dir, 'terraform_1.5.0_SHA256SUMS'), 'utf8').trimEnd().split('\n')
+    expect(lines.at(-1)).toBe(`${await sha256File(zip)}  terraform_1.5.0_windows_amd64.zip`)
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['terraform_1.5.0_SHA256SUMS.sig', 'terraform_1.5.0_SHA256SUMS.72D7468F.sig']))
+    const index = JSON.parse(readFileSync(join(win.root, 'terraform', 'index.json'), 'utf8')) as HashicorpIndex
+    expect(index.versions['1.5.0']!.builds).toContainEqual({ arch: 'amd64', filename: 'terraform_1.5.0_windows_amd64.zip', name: 'terraform', os: 'windows', url: 'https://releases.hashicorp.com/terraform/1.5.0/terraform_1.5.0_windows_amd64.zip', version: '1.5.0' })
+    // The default mirror stays Linux-only (its cache entry is another directory).
+    expect(readdirSync(join(mirror.root, 'terraform', '1.5.0')).some((f) => f.includes('windows'))).toBe(false)
+  })
+})
