@@ -81,6 +81,11 @@ export function osFromNode(nodePlatform: string): Os | undefined {
   return nodePlatform === 'linux' ? 'linux' : nodePlatform === 'win32' ? 'windows' : undefined
 }
 
+/** The OS this process runs on, as ours (Linux when Node reports a system we do not support). */
+export function hostOs(): Os {
+  return osFromNode(process.platform) ?? 'linux'
+}
+
 /**
  * A Windows platform. There is no os-release on Windows: the distro is `windows` with the kernel
  * version (`os.release()`, e.g. `10.0.20348` for Server 2022) as `VERSION_ID`, family `unknown`

@@ -1,6 +1,6 @@
 import { readlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { RunnerError, loadFeature, parseFeatureRequest, readState, specAcceptsInstalled, compareVersions, type InstalledRecord } from '@runner-features/core'
+import { RunnerError, binsFor, hostOs, loadFeature, parseFeatureRequest, readState, specAcceptsInstalled, compareVersions, type InstalledRecord } from '@runner-features/core'
 import { discover, type Runtime } from '../runtime.js'
 import { isLinked } from './is-linked.js'
 import { checkFeatureArgs } from '../spec-input.js'
@@ -89,7 +89,7 @@ export async function execEnvironment(rt: Runtime, spec: string): Promise<{ reco
     })
   }
   const plugin = (await discover(rt)).plugins.find((p) => p.manifest.id === record.id)
-  const bins = plugin ? (await loadFeature(plugin)).bins : []
+  const bins = plugin ? binsFor(await loadFeature(plugin), hostOs()) : []
   const pathDirs = [...new Set(bins.map((b) => dirname(join(record.path, b))))]
   return { record, pathDirs: pathDirs.length ? pathDirs : [record.path] }
 }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { lstat, readdir, readlink, rm, rmdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { declaredBins, readState, sameInstall, updateState, type FeatureManifest, type InstalledRecord } from '@runner-features/core'
+import { declaredBins, hostOs, readState, sameInstall, updateState, type FeatureManifest, type InstalledRecord } from '@runner-features/core'
 import { linkBins, toolCacheVersionDir, unlinkBins } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
 import { SETUP_ACTIONS, replayFind, type FindReplay } from './toolcache-find.js'
@@ -112,7 +112,7 @@ export async function runDoctor(rt: Runtime, options: { fix: boolean }): Promise
 
 /** The file in `record`'s install that a bin link named `name` should point at. */
 function binTarget(record: InstalledRecord, name: string, manifest: FeatureManifest | undefined): string | undefined {
-  const declared = declaredBins(manifest?.bins, process.platform === 'win32' ? 'windows' : 'linux').find((b) => basename(b) === name)
+  const declared = declaredBins(manifest?.bins, hostOs()).find((b) => basename(b) === name)
   const candidates = declared ? [join(record.path, declared)] : [join(record.path, name), join(record.path, 'bin', name)]
   return candidates.find((c) => existsSync(c))
 }

@@ -1,4 +1,4 @@
-import { compareVersions, loadFeature, readState, updateState, type InstalledRecord } from '@runner-features/core'
+import { binsFor, compareVersions, hostOs, loadFeature, readState, updateState, type InstalledRecord } from '@runner-features/core'
 import { linkBins } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
 
@@ -25,7 +25,7 @@ export async function relinkAfterUninstall(rt: Runtime, removed: InstalledRecord
   const plugin = (await discover(rt)).plugins.find((p) => p.manifest.id === removed.id)
   if (!plugin) return { version: null, links: [] }
   const feature = await loadFeature(plugin)
-  const links = await linkBins(next.path, feature.bins, rt.binDir, rt.toolCacheRoot)
+  const links = await linkBins(next.path, binsFor(feature, hostOs()), rt.binDir, rt.toolCacheRoot)
   await updateState(rt.stateFile, (s) => ({
     ...s,
     installs: s.installs.map((r) => (r.id === next.id && r.version === next.version && r.arch === next.arch ? { ...r, links: [...new Set([...r.links, ...links])] } : r)),
