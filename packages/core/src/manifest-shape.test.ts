@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { manifestLooksValid } from './manifest-shape.js'
+import { featureFromPackage } from './define.js'
 import { parseFeatureManifest } from './manifest-schema.js'
 import { discoverPlugins } from './plugins.js'
 
@@ -81,5 +82,13 @@ describe('Windows platforms and per-OS bins', () => {
 
   test('the schema refuses bins per OS that leave out an OS the platforms name', () => {
     expect(parseFeatureManifest({ ...windows, bins: { linux: ['tool'] } })).toEqual({ problems: ['runner.feature.bins.windows: platforms name windows but bins has no windows list'] })
+  })
+
+  test('bins per OS stated in code are held to the same rule; the Linux list stays `bins`', () => {
+    const { bins: _bins, ...data } = windows
+    const pkg = { name: '@acme/tool', runner: { feature: { ...data, smokeTest: { command: ['bin/tool', '--version'], expect: '{{version}}' } } } }
+    expect(() => featureFromPackage(pkg, { bins: { linux: ['bin/tool'] } })).toThrow(expect.objectContaining({ code: 'PLUGIN_INVALID', message: expect.stringContaining('none for windows') }))
+    const feature = featureFromPackage(pkg, { bins: { linux: ['bin/tool'], windows: ['tool.exe'] } })
+    expect([feature.bins, feature.binsByOs]).toEqual([['bin/tool'], { linux: ['bin/tool'], windows: ['tool.exe'] }])
   })
 })
