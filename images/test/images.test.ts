@@ -374,6 +374,16 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       expect(Object.keys(lock.features).sort()).toEqual(['chrome', 'go'])
       expect(lock.features.go!.platforms).toEqual({ 'linux-x64': expect.objectContaining({ url: `https://go.dev/dl/go${version}.linux-amd64.tar.gz` }) })
     }, 300_000)
+
+    it('refuses a RUNNER_FEATURES_MIRRORS entry that is neither <feature>=<URL> nor <URL prefix>=<URL> (exit 64, nothing built)', async () => {
+      chromeServer.resetRequests()
+      const res = await daemon.dockerAsync(['build', '--network', 'host', '-f', join(context, 'images', 'variant', 'Dockerfile'), '--build-arg', `BASE_IMAGE=${BASE}`,
+        '--build-arg', 'VARIANT_FEATURES=chrome', '--build-arg', `RUNNER_FEATURES_MIRRORS=${chromeServer.url}cft/`, context])
+      expect(res.status).not.toBe(0)
+      expect(res.stderr).toContain(`RUNNER_FEATURES_MIRRORS entry "${chromeServer.url}cft/" is neither <feature>=<URL> nor <upstream URL prefix>=<URL>`)
+      expect(res.stderr).toMatch(/exit code: 64/)
+      expect(chromeServer.requests).toEqual([]) // refused before any lock or download
+    }, 300_000)
   })
 
   describe('microVM flavour, booted in a fresh PID/mount namespace (the VM stand-in; no KVM here)', () => {
