@@ -16,7 +16,7 @@ const indexSchema = z.looseObject({
   })),
 })
 
-/** HashiCorp's Go arch words. */
+/** HashiCorp's Go arch words. OS words need no map: ours (`linux`, `windows`) are Go's GOOS too. */
 const GOARCH = { x64: 'amd64', arm64: 'arm64' } as const
 
 const indexUrl = (manifest: FeatureManifest, source: HashicorpSource) => `${manifest.upstream}${source.product}/index.json`
