@@ -97,3 +97,19 @@ test('withEnv sets variables for the call only, restoring set and unset ones', a
   expect('RF_NEW' in process.env).toBe(false)
   delete process.env.RF_KEPT
 })
+
+test('a mirror that fails to build fails start() with its error and leaves no temp dir', async () => {
+  let work = ''
+  const e2e = mirrorHarness({ mirror: async (dir) => { work = dir; throw new Error('apt-get download failed') }, cli: '/no/cli' })
+  await expect(e2e.start()).rejects.toThrow('apt-get download failed')
+  expect(work).not.toBe('')
+  expect(existsSync(work)).toBe(false)
+})
+
+test('the mirror answers a malformed escape with 400 and keeps serving', async () => {
+  const e2e = harness()
+  await e2e.start()
+  expect(await get(`${e2e.server.url}dl/%E0%A4%A`)).toBe('400 ')
+  expect(await get(`${e2e.url}tool.tgz`)).toBe('200 the archive')
+  expect(e2e.server.requests).toEqual(['GET /dl/%E0%A4%A 400', 'GET /dl/tool.tgz 200'])
+})

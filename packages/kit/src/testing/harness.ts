@@ -109,14 +109,22 @@ export function mirrorHarness<M extends HarnessMirror>(options: MirrorHarnessOpt
     async start() {
       if (options.skip !== undefined) return void console.warn(`${options.feature ?? 'e2e'}: skipped: ${options.skip}`)
       const work = await mkdtemp(join(tmpdir(), `rf-e2e-${options.feature ?? 'mirror'}-`))
-      const mirror = await options.mirror(work)
-      const server = await startFixtureMirror(mirror.root)
-      for (const [from, to] of Object.entries(mirror.redirects ?? {})) server.redirect(from, to)
-      serveFixed(server, mirror)
-      const url = `${server.url}${mirror.base ?? ''}`
-      const extra = typeof options.env === 'function' ? await options.env(mirror, server.url) : (options.env ?? {})
-      const env = { ...(options.feature ? { [mirrorVariable(options.feature)]: url } : {}), ...extra }
-      started = { work, mirror, server, url, env, box: await makeSandbox(env) }
+      let server: FixtureMirror | undefined
+      try {
+        const mirror = await options.mirror(work)
+        server = await startFixtureMirror(mirror.root)
+        for (const [from, to] of Object.entries(mirror.redirects ?? {})) server.redirect(from, to)
+        serveFixed(server, mirror)
+        const url = `${server.url}${mirror.base ?? ''}`
+        const extra = typeof options.env === 'function' ? await options.env(mirror, server.url) : (options.env ?? {})
+        const env = { ...(options.feature ? { [mirrorVariable(options.feature)]: url } : {}), ...extra }
+        started = { work, mirror, server, url, env, box: await makeSandbox(env) }
+      } catch (err) {
+        // A fixture that fails to build leaves no server or temp dir behind.
+        await server?.close()
+        await rm(work, { recursive: true, force: true })
+        throw err
+      }
     },
     async reset() {
       if (!started) return

@@ -35,7 +35,17 @@ export async function startFixtureMirror(root: string): Promise<FixtureMirror> {
   const overrides = new Map<string, Buffer | null>()
   const redirects = new Map<string, string>()
   const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?', 1)[0]!)
+    const raw = (req.url ?? '/').split('?', 1)[0]!
+    let path: string | undefined
+    try {
+      path = decodeURIComponent(raw)
+    } catch {
+      // A malformed escape is the client's fault (400 below), never a crash of the test process.
+    }
+    if (path === undefined) {
+      requests.push(`${req.method} ${raw} 400`)
+      return void res.writeHead(400, { 'content-length': 0 }).end()
+    }
     const file = resolve(base, `.${path}`)
     const answer = (status: number, body: Buffer = Buffer.alloc(0), headers: Record<string, string> = {}) => {
       requests.push(`${req.method} ${path} ${status}`)
