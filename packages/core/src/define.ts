@@ -32,7 +32,10 @@ export function manifestOf(pkg: FeaturePackageJson): FeatureManifest {
  */
 export function featureFromPackage<C extends FeatureCode>(pkg: FeaturePackageJson, code: C = {} as C): Feature & C {
   const manifest = manifestOf(pkg)
-  const hooks = manifest.source ? sourceHooks(manifest, manifest.source) : {}
+  const hooks: Partial<ReturnType<typeof sourceHooks>> = manifest.source ? sourceHooks(manifest, manifest.source) : {}
+  // The source's trimmed index is what the source's listVersions reads; code listing its own way
+  // must say how its index is trimmed itself (or its mirror stays frozen-only).
+  if (code.listVersions && !code.mirrorIndex) delete hooks.mirrorIndex
   const { symlinks, ...data } = manifest
   const declared = code.bins ?? manifest.bins
   // Per-OS bins: `bins` stays the Linux list (or the only one) for every reader that never sees

@@ -309,6 +309,14 @@ export interface Feature extends Omit<FeatureManifest, 'bins' | 'smokeTest'> {
    */
   artifacts?(version: RemoteVersion, platform: Pick<Platform, 'os' | 'arch' | 'libc'>, ctx: FeatureContext): Promise<Artifact[]>
   /**
+   * For `runner features mirror build`: the upstream files `listVersions` (and `artifact`, beyond
+   * the checksum files the lock names) read, in the upstream's own format but trimmed to `versions`
+   * (the mirrored ones), so a mirror directory answers version resolution (`install nodejs@20`, not
+   * only `--frozen`). Each body is the upstream's content with entries left out, never a field
+   * added. A declared source supplies it; a feature without it is mirrored for frozen installs only.
+   */
+  mirrorIndex?(versions: readonly string[], ctx: FeatureContext): Promise<MirrorIndexFile[]>
+  /**
    * The options this feature accepts (zod or anything with `safeParse`), with defaults. Validated at
    * resolve time against what the config and dependents ask for; the parsed value (defaults applied)
    * is what the lockfile records.
@@ -330,6 +338,19 @@ export interface Feature extends Omit<FeatureManifest, 'bins' | 'smokeTest'> {
   postInstall?(installDir: string, version: string, options: Readonly<Record<string, unknown>>): PostInstallStep[]
   /** Extra variables written to `GITHUB_ENV` after install, computed from the install dir. */
   env?(installDir: string, version: string, options: Readonly<Record<string, unknown>>): Record<string, string>
+}
+
+/** One file of a trimmed version index; see {@link Feature.mirrorIndex}. */
+export interface MirrorIndexFile {
+  /** The canonical upstream URL the feature reads, query included (`https://go.dev/dl/?mode=json&include=all`). */
+  url: string
+  /** The upstream's format (JSON as JSON, text as text), holding only the mirrored versions. */
+  body: string
+  /**
+   * `index` (default): a version listing. `checksums`: a file that resolving a new version reads
+   * besides the lock's checksum file (an rhash table's column order).
+   */
+  kind?: 'index' | 'checksums'
 }
 
 /** The `system`-route overrides of a feature that also installs from artifacts. */

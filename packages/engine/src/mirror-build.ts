@@ -9,6 +9,7 @@ import { LOCK_PLATFORMS, type LockPlatform, type LockedArtifact } from '@runner-
 import { contextFor, loadProject, outdatedError, type NetOptions } from './project.js'
 import type { RunEnv } from './run-env.js'
 import { signatureRule } from './signatures.js'
+import { staticMirrorPath, trimmedIndex } from './mirror-index.js'
 
 /** The manifest a mirror directory (and a vendor bundle) carries at its root. */
 export const MIRROR_MANIFEST = 'runner-features-mirror.json'
@@ -20,7 +21,8 @@ export interface MirrorFile {
   path: string
   sha256: string
   size: number
-  kind: 'artifact' | 'checksums' | 'signature'
+  /** `plugin`: a third-party plugin's npm tarball, added by `vendor` under `plugins/` (not an upstream host). */
+  kind: 'artifact' | 'checksums' | 'signature' | 'plugin' | 'index'
 }
 
 export interface MirrorManifest {
@@ -29,6 +31,12 @@ export interface MirrorManifest {
   lockSha256: string
   platforms: LockPlatform[]
   features: Record<string, string>
+  /**
+   * Features whose version index is not in the mirror (their plugin cannot trim it, or the trimmed
+   * index would not list the locked version): the mirror serves their `install --frozen` only.
+   * Every other feature also resolves (`install nodejs@20`) against it, to its locked version.
+   */
+  frozenOnly?: string[]
   files: MirrorFile[]
 }
 
@@ -49,6 +57,8 @@ export interface MirrorBuildOptions {
  * so a static web server over `<dir>` is a mirror for the rewrite `https://<host>/=<server>/<host>/`
  * (and a directory mirror as is). Artifacts come from the download cache when it holds them, else
  * through the usual HTTP clients (mirrors, rewrites, offline apply) and are hashed against the lock.
+ * Each feature's version index is written too, trimmed to the locked version (see mirror-index.ts),
+ * so the mirror also answers version resolution; features that cannot are listed as `frozenOnly`.
  */
 export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<MirrorManifest> {
   const project = await loadProject(rt, o.cwd, o.config)
@@ -61,8 +71,9 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
   const platforms = o.platforms?.length ? [...o.platforms] : present
   const net: NetOptions = { mirrors: o.mirrors, env: rt.env, cacheDir: rt.cacheDir, logger: o.logger, signal: o.signal, refresh: false }
   const files = new Map<string, MirrorFile>()
+  const frozenOnly: string[] = []
   for (const [id, feature] of Object.entries(lock.features)) {
-    const { http } = contextFor(project, id, net)
+    const { http, ctx } = contextFor(project, id, net)
     const rule = signatureRule(project.plugins.get(id)!)
     for (const platform of platforms) {
       const locked = feature.platforms[platform]
@@ -84,6 +95,14 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
         }
       }
     }
+    // After the checksum files: go's checksum file is its index, which the trimmed copy replaces.
+    const index = await trimmedIndex(await project.feature(id), feature.version, ctx)
+    if ('files' in index) {
+      for (const f of index.files) files.set(f.url, await writeBytes(o.dir, f.url, Buffer.from(f.body, 'utf8'), f.kind === 'checksums' ? 'checksums' : 'index'))
+    } else {
+      frozenOnly.push(id)
+      o.logger.warn(`${id}@${feature.version}: no version index in the mirror, so it serves \`install --frozen\` only (${index.frozenOnly})`)
+    }
     await http.commitIndexCache()
   }
   const manifest: MirrorManifest = {
@@ -91,6 +110,7 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
     lockSha256: sha256(await readFile(project.lockFile)),
     platforms,
     features: Object.fromEntries(Object.entries(lock.features).map(([id, f]) => [id, f.version])),
+    frozenOnly,
     files: [...files.values()].sort((a, b) => a.path.localeCompare(b.path)),
   }
   await writeFile(join(o.dir, MIRROR_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
@@ -130,8 +150,9 @@ async function writeArtifact(root: string, artifact: LockedArtifact, cacheDir: s
   return { url: artifact.url, path, sha256: artifact.sha256, size, kind: 'artifact' }
 }
 
+/** Checksum files, signatures and indexes: where a static server looks for the URL (query dropped). */
 async function writeBytes(root: string, url: string, bytes: Buffer, kind: MirrorFile['kind']): Promise<MirrorFile> {
-  const path = mirrorPath(url)
+  const path = staticMirrorPath(url)
   const target = join(root, ...path.split('/'))
   await mkdir(dirname(target), { recursive: true })
   await writeFile(`${target}.tmp-${process.pid}`, bytes)

@@ -62,3 +62,12 @@ test('env sets GOTOOLCHAIN (default local, as setup-go) and the hosted images\' 
   expect(feature.options!.safeParse({}).success && (feature.options!.safeParse({}) as { data: unknown }).data).toEqual({ toolchain: 'local' })
   expect(feature.options!.safeParse({ toolchain: 'local; rm -rf /' }).success).toBe(false)
 })
+
+test('mirrorIndex: the list with only the mirrored release, whole; listVersions and artifact read it as a mirror serves it', async () => {
+  const files = await feature.mirrorIndex!(['1.13.0'], fakeContext({ [RELEASES]: fixture }))
+  expect(files.map((f) => f.url)).toEqual([RELEASES])
+  expect(JSON.parse(files[0]!.body)).toEqual((JSON.parse(fixture) as { version: string }[]).filter((r) => r.version === 'go1.13'))
+  const mirror = fakeContext({ [RELEASES]: files[0]!.body })
+  expect((await feature.listVersions(mirror)).map((v) => v.version)).toEqual(['1.13.0'])
+  expect((await feature.artifact!({ version: '1.13.0' }, { os: 'linux', arch: 'arm64', libc: 'glibc' }, mirror)).sha256).toBe('e2a61328101eff3b9c1ba47ecfec5eb2fdc3eb35d8c27d505737ba98bfcb197b')
+})

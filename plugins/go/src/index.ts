@@ -42,6 +42,16 @@ export default defineFeature(pkg, {
     return out
   },
 
+  /**
+   * For `mirror build`: the release list with only the mirrored releases (whole, with their files'
+   * sha256s, which `artifact` reads). A static server stores it as `go.dev/dl/index.html`: the URL
+   * is the directory `dl/` with a query that servers ignore.
+   */
+  async mirrorIndex(versions, ctx) {
+    const kept = (await releases(ctx)).filter((r) => versions.includes(goSemver(r.version) ?? ''))
+    return [{ url: RELEASES_URL, body: `${JSON.stringify(kept)}\n` }]
+  },
+
   async artifact(version, platform, ctx) {
     const release = (await releases(ctx)).find((r) => goSemver(r.version) === version.version)
     const file = release?.files.find((f) => f.os === 'linux' && f.arch === GOARCH[platform.arch] && f.kind === 'archive' && f.filename.endsWith('.tar.gz'))

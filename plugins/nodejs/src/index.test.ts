@@ -31,6 +31,14 @@ describe('listVersions', () => {
   })
 })
 
+test('mirrorIndex: index.json with only the mirrored versions\' entries, as upstream wrote them; lts still resolves from it', async () => {
+  const files = await feature.mirrorIndex!(['20.11.1'], fakeContext({ [`${UP}index.json`]: index }))
+  expect(files.map((f) => f.url)).toEqual([`${UP}index.json`])
+  expect(JSON.parse(files[0]!.body)).toEqual((JSON.parse(index) as { version: string }[]).filter((e) => e.version === 'v20.11.1'))
+  const versions = await feature.listVersions(fakeContext({ [`${UP}index.json`]: files[0]!.body }))
+  expect(resolveVersion('nodejs', parseVersionSpec('lts'), versions).version).toBe('20.11.1')
+})
+
 describe('artifact', () => {
   test.each([
     ['x64', 'a'],

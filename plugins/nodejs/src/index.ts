@@ -25,6 +25,13 @@ export default defineFeature(pkg, {
     return index.map((entry) => ({ version: entry.version.replace(/^v/, ''), lts: entry.lts || false, date: entry.date }))
   },
 
+  /** For `mirror build`: `index.json` with only the mirrored versions' entries, each as upstream wrote it. */
+  async mirrorIndex(versions, ctx) {
+    const url = `${manifest.upstream}index.json`
+    const index = await ctx.http.json(url, nodeIndexSchema)
+    return [{ url, body: `${JSON.stringify(index.filter((entry) => versions.includes(entry.version.replace(/^v/, ''))))}\n` }]
+  },
+
   async artifact(version, platform, ctx) {
     const dir = `${manifest.upstream}v${version.version}/`
     const windows = platform.os === 'windows'

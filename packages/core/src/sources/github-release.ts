@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { RunnerError, isRunnerError } from '../errors.js'
 import type { FeatureContext } from '../context.js'
-import type { Artifact, FeatureManifest, GithubReleaseSource } from '../feature.js'
+import type { Artifact, FeatureManifest, GithubReleaseSource, MirrorIndexFile } from '../feature.js'
 import type { RemoteVersion } from '../version-spec.js'
 import { parseRhashTable, parseSha256Sums, parseSingleSha256, checksumFor } from './checksums.js'
 import { archiveOf, platformWords, renderTemplate, type TargetPlatform } from './template.js'
@@ -65,6 +65,41 @@ export async function githubReleaseVersions(source: GithubReleaseSource, ctx: Fe
     if (releases.length < PER_PAGE || added === 0) break
   }
   return out
+}
+
+/**
+ * The releases listing trimmed to the releases of `versions`, as one page: the API's page 1 URL,
+ * which a static mirror stores without its query (`api.github.com/repos/<repo>/releases`) and
+ * serves for every `page=` (`githubReleaseVersions` stops at a page that adds no tag). Releases are
+ * copied whole from the upstream pages. With an rhash table, its column-order asset of each version
+ * too: resolving a new version reads it, a frozen install does not.
+ */
+export async function githubReleaseMirrorIndex(source: GithubReleaseSource, versions: readonly string[], ctx: FeatureContext): Promise<MirrorIndexFile[]> {
+  const tagOf = (version: string) => renderTemplate(source.tag ?? 'v{version}', { version }, `${source.repo}@${version}`)
+  const wanted = new Set(versions.map(tagOf))
+  const kept = new Map<string, unknown>()
+  const seen = new Set<string>()
+  for (let page = 1; page <= MAX_PAGES && kept.size < wanted.size; page++) {
+    const releases = await ctx.http.json(githubReleasesUrl(source.repo, page), releasesSchema).catch((err: unknown) => {
+      throw rateLimitHint(err)
+    })
+    const fresh = releases.filter((r) => !seen.has(r.tag_name))
+    for (const r of fresh) {
+      seen.add(r.tag_name)
+      if (wanted.has(r.tag_name)) kept.set(r.tag_name, r)
+    }
+    if (releases.length < PER_PAGE || !fresh.length) break
+  }
+  const files: MirrorIndexFile[] = [{ url: githubReleasesUrl(source.repo, 1), body: `${JSON.stringify([...kept.values()])}\n` }]
+  const order = source.checksums.hashOrder
+  if (order && !/\{(os|arch|libc|asset)\}/.test(order)) {
+    for (const version of versions) {
+      const tag = tagOf(version)
+      const url = `${githubRepoBase(source.repo)}releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(renderTemplate(order, { version, tag }, `${source.repo}@${version}`))}`
+      files.push({ url, body: await ctx.http.text(url), kind: 'checksums' })
+    }
+  }
+  return files
 }
 
 /**

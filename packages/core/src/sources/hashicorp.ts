@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { RunnerError } from '../errors.js'
 import type { FeatureContext } from '../context.js'
-import type { Artifact, FeatureManifest, HashicorpSource } from '../feature.js'
+import type { Artifact, FeatureManifest, HashicorpSource, MirrorIndexFile } from '../feature.js'
 import type { RemoteVersion } from '../version-spec.js'
 import { checksumFor, parseSha256Sums } from './checksums.js'
 import { archiveOf, type TargetPlatform } from './template.js'
@@ -25,6 +25,17 @@ const indexUrl = (manifest: FeatureManifest, source: HashicorpSource) => `${mani
 export async function hashicorpVersions(manifest: FeatureManifest, source: HashicorpSource, ctx: FeatureContext): Promise<RemoteVersion[]> {
   const index = await ctx.http.json(indexUrl(manifest, source), indexSchema)
   return Object.values(index.versions).map((r) => ({ version: r.version }))
+}
+
+/**
+ * `<product>/index.json` as upstream serves it, keeping only the `versions` entries of `versions`
+ * (each entry whole: every build and its URL, so `hashicorpArtifact` reads the trimmed file too).
+ */
+export async function hashicorpMirrorIndex(manifest: FeatureManifest, source: HashicorpSource, versions: readonly string[], ctx: FeatureContext): Promise<MirrorIndexFile[]> {
+  const url = indexUrl(manifest, source)
+  const index = await ctx.http.json(url, indexSchema)
+  const kept = Object.fromEntries(Object.entries(index.versions).filter(([, r]) => versions.includes(r.version)))
+  return [{ url, body: `${JSON.stringify({ ...index, versions: kept })}\n` }]
 }
 
 /**

@@ -1,21 +1,23 @@
 import { RunnerError } from '../errors.js'
 import type { FeatureContext } from '../context.js'
-import type { Artifact, FeatureManifest, InstallLink, SourceDeclaration } from '../feature.js'
+import type { Artifact, FeatureManifest, InstallLink, MirrorIndexFile, SourceDeclaration } from '../feature.js'
 import { describeSupport, supportsTarget } from '../platform-support.js'
 import type { RemoteVersion } from '../version-spec.js'
-import { githubReleaseArtifact, githubReleaseVersions } from './github-release.js'
-import { hashicorpArtifact, hashicorpVersions } from './hashicorp.js'
-import { urlTemplateArtifact, urlTemplateVersions } from './url-template.js'
+import { githubReleaseArtifact, githubReleaseMirrorIndex, githubReleaseVersions } from './github-release.js'
+import { hashicorpArtifact, hashicorpMirrorIndex, hashicorpVersions } from './hashicorp.js'
+import { urlTemplateArtifact, urlTemplateMirrorIndex, urlTemplateVersions } from './url-template.js'
 import { platformWords, renderTemplate, type TargetPlatform } from './template.js'
 
 export { githubAuthHeaders, githubReleaseVersions, githubReleasesUrl, githubRepoBase, GITHUB_API } from './github-release.js'
 export { checksumFor, normalizeChecksumText, parseRhashTable, parseSha256Sums, parseSingleSha256 } from './checksums.js'
 export { archiveOf, platformWords, renderTemplate, type TargetPlatform } from './template.js'
 
-/** What a declared source gives a feature: the two hooks a plugin would otherwise write. */
+/** What a declared source gives a feature: the hooks a plugin would otherwise write. */
 export interface SourceHooks {
   listVersions(ctx: FeatureContext): Promise<RemoteVersion[]>
   artifact(version: RemoteVersion, platform: TargetPlatform, ctx: FeatureContext): Promise<Artifact>
+  /** The index `listVersions` reads, trimmed for a mirror directory (see `Feature.mirrorIndex`). */
+  mirrorIndex(versions: readonly string[], ctx: FeatureContext): Promise<MirrorIndexFile[]>
 }
 
 /** True when some `platforms` entry covers os × arch × libc (distro checks are core's, earlier). */
@@ -49,7 +51,14 @@ export function sourceHooks(manifest: FeatureManifest, source: SourceDeclaration
       default: return urlTemplateVersions(manifest, source, ctx)
     }
   }
-  return { listVersions, artifact }
+  const mirrorIndex = (versions: readonly string[], ctx: FeatureContext): Promise<MirrorIndexFile[]> => {
+    switch (source.type) {
+      case 'github-release': return githubReleaseMirrorIndex(source, versions, ctx)
+      case 'hashicorp': return hashicorpMirrorIndex(manifest, source, versions, ctx)
+      default: return urlTemplateMirrorIndex(manifest, source, versions, ctx)
+    }
+  }
+  return { listVersions, artifact, mirrorIndex }
 }
 
 /** The manifest's `symlinks` templates for one version and platform, in the source's vocabulary. */

@@ -1,6 +1,6 @@
 import { RunnerError } from '../errors.js'
 import type { FeatureContext } from '../context.js'
-import type { Artifact, FeatureManifest, UrlTemplateSource } from '../feature.js'
+import type { Artifact, FeatureManifest, MirrorIndexFile, UrlTemplateSource } from '../feature.js'
 import type { RemoteVersion } from '../version-spec.js'
 import { checksumFor, parseSha256Sums, parseSingleSha256 } from './checksums.js'
 import { archiveOf, fileNameOf, platformWords, renderTemplate, type TargetPlatform } from './template.js'
@@ -38,6 +38,34 @@ export async function urlTemplateVersions(manifest: FeatureManifest, source: Url
     if (typeof text !== 'string') throw new RunnerError('UPSTREAM_FORMAT', `a versions entry has no ${source.versions.field ?? 'version'} string: ${JSON.stringify(item).slice(0, 80)}`, { where: url, hint: 'the upstream format changed or the mirror serves something else' })
     return text.startsWith(prefix) ? [{ version: text.slice(prefix.length) }] : []
   })
+}
+
+/**
+ * The versions list trimmed to `versions`, in its own format: for `lines`, the lines naming a kept
+ * version (comments and others dropped); for JSON, the same document with the list (at `path`)
+ * filtered, every kept item as upstream wrote it.
+ */
+export async function urlTemplateMirrorIndex(manifest: FeatureManifest, source: UrlTemplateSource, versions: readonly string[], ctx: FeatureContext): Promise<MirrorIndexFile[]> {
+  const url = absolute(manifest, source.versions.url)
+  const prefix = source.versions.prefix ?? ''
+  const keep = (text: unknown) => typeof text === 'string' && text.startsWith(prefix) && versions.includes(text.slice(prefix.length))
+  if ((source.versions.format ?? (source.type === 'index-json' ? 'json' : 'lines')) === 'lines') {
+    const lines = (await ctx.http.text(url)).split(/\r?\n/).filter((l) => keep(l.trim()))
+    return [{ url, body: lines.map((l) => `${l.trim()}\n`).join('') }]
+  }
+  const document = await ctx.http.json(url)
+  const list = at(document, source.versions.path)
+  if (!Array.isArray(list)) throw new RunnerError('UPSTREAM_FORMAT', `expected a list of versions${source.versions.path ? ` at "${source.versions.path}"` : ''}`, { where: url, hint: 'the upstream format changed or the mirror serves something else' })
+  const kept = list.filter((item) => keep(typeof item === 'string' ? item : at(item, source.versions.field ?? 'version')))
+  return [{ url, body: `${JSON.stringify(replaceAt(document, (source.versions.path ?? '').split('.').filter(Boolean), kept))}\n` }]
+}
+
+/** A copy of `value` with the value at `keys` replaced (objects along the way copied, not changed). */
+function replaceAt(value: unknown, keys: readonly string[], replacement: unknown): unknown {
+  if (!keys.length) return replacement
+  const [key, ...rest] = keys as [string, ...string[]]
+  const object = value as Record<string, unknown>
+  return { ...object, [key]: replaceAt(object[key], rest, replacement) }
 }
 
 /** The artifact URL from its template; the checksum from a sha256sum listing or a per-file `.sha256`. */

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RunnerError } from '@runner-features/core'
 
@@ -10,7 +11,7 @@ import { RunnerError } from '@runner-features/core'
  * that lacks it, so callers treat both alike.
  */
 export async function openFileUrl(url: string): Promise<{ body: Readable; size: number }> {
-  const path = fileURLToPath(url)
+  const path = filePathOf(url)
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new RunnerError('DOWNLOAD_FAILED', `not in the mirror directory (${err.code ?? 'unreadable'})`, {
       where: url,
@@ -27,5 +28,15 @@ export async function openFileUrl(url: string): Promise<{ body: Readable; size: 
 
 /** The size of a file:// URL, or undefined when it is missing. */
 export async function fileUrlSize(url: string): Promise<number | undefined> {
-  return stat(fileURLToPath(url)).then((s) => (s.isFile() ? s.size : undefined), () => undefined)
+  return stat(filePathOf(url)).then((s) => (s.isFile() ? s.size : undefined), () => undefined)
+}
+
+/**
+ * The file a static web server would answer with: the query is dropped (`fileURLToPath` ignores
+ * it, as `python3 -m http.server` does), and a directory URL (`…/go.dev/dl/?mode=json`) is its
+ * `index.html`, where `runner features mirror build` writes such an index.
+ */
+function filePathOf(url: string): string {
+  const path = fileURLToPath(url)
+  return new URL(url).pathname.endsWith('/') ? join(path, 'index.html') : path
 }

@@ -1,0 +1,56 @@
+import { RunnerError, redactUrl, type Feature, type FeatureContext, type HttpClient, type MirrorIndexFile, type Schema } from '@runner-features/core'
+
+/**
+ * Where a static web server looks for a URL under a mirror root: `<host>/<path>`, the query
+ * dropped (python's `http.server`, nginx's `root` and our file:// mirrors all ignore it), and a
+ * URL naming a directory (`go.dev/dl/?mode=json&include=all`) as that directory's `index.html`.
+ * So `api.github.com/repos/<repo>/releases?per_page=100&page=1` is stored as
+ * `api.github.com/repos/<repo>/releases`. Refuses anything that could leave the mirror root.
+ */
+export function staticMirrorPath(url: string): string {
+  const u = new URL(url)
+  const segments = u.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s))
+  if (segments.some((s) => s === '.' || s === '..' || s.includes('/') || s.includes('\\') || s.includes('\0'))) {
+    throw new RunnerError('INVALID_ARGUMENT', `${redactUrl(url)} cannot be stored in a mirror directory`, { where: redactUrl(url), hint: 'the URL has an odd path; report it to the plugin author' })
+  }
+  if (u.pathname.endsWith('/')) segments.push('index.html')
+  return [u.host, ...segments].join('/')
+}
+
+/** What a feature's trimmed index came to: files to write, or why the mirror stays frozen-only for it. */
+export type TrimmedIndex = { files: MirrorIndexFile[] } | { frozenOnly: string }
+
+/**
+ * The version index files of one locked feature, trimmed to its locked version, checked before
+ * anything is written: the feature's own `listVersions`, reading only these files as a static
+ * server would serve them (query dropped, one listing for every page), must list that version.
+ * A feature without `mirrorIndex`, or whose trimmed index fails that check, is frozen-only.
+ */
+export async function trimmedIndex(feature: Feature, version: string, ctx: FeatureContext): Promise<TrimmedIndex> {
+  if (!feature.mirrorIndex) return { frozenOnly: `the ${feature.id} plugin does not say how to trim its version index (no mirrorIndex)` }
+  const files = await feature.mirrorIndex([version], ctx)
+  const listed = await feature.listVersions({ ...ctx, http: servedFrom(files) }).then((vs) => vs.map((v) => v.version), (err: unknown) => err)
+  if (!Array.isArray(listed)) return { frozenOnly: `its trimmed index does not list versions: ${listed instanceof Error ? listed.message : String(listed)}` }
+  if (!listed.includes(version)) return { frozenOnly: `the upstream index no longer lists ${version}` }
+  return { files }
+}
+
+/** An HttpClient that answers from trimmed files only, by the path a static server would map each URL to. */
+function servedFrom(files: readonly MirrorIndexFile[]): HttpClient {
+  const byPath = new Map(files.map((f) => [staticMirrorPath(f.url), f.body]))
+  const text = async (url: string): Promise<string> => {
+    const body = byPath.get(staticMirrorPath(url))
+    if (body === undefined) throw new RunnerError('DOWNLOAD_FAILED', 'not among the trimmed index files', { where: redactUrl(url), hint: 'the plugin\'s mirrorIndex must return every file its listVersions reads', details: { status: 404 } })
+    return body
+  }
+  return {
+    text,
+    async json<T>(url: string, schema?: Schema<T>): Promise<T> {
+      const value: unknown = JSON.parse(await text(url))
+      if (!schema) return value as T
+      const parsed = schema.safeParse(value)
+      if (!parsed.success) throw new RunnerError('UPSTREAM_FORMAT', `the trimmed index does not match the upstream's format: ${parsed.error.message}`, { where: redactUrl(url), hint: 'report it to the plugin author (mirrorIndex)' })
+      return parsed.data
+    },
+  }
+}
