@@ -1,22 +1,29 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RunnerError, platformKey } from '@runner-features/core'
-import { packDirectory, unpackBundle } from '@runner-features/installer'
+import { loadConfig, lockPathFor, readLockfile } from '@runner-features/core/config'
+import { detectPlatform, packDirectory, unpackBundle } from '@runner-features/installer'
+import { bundledPlugins, vendorPlugins, type BundledPlugin } from './bundle-plugins.js'
 import { MIRROR_MANIFEST, buildMirror, type MirrorBuildOptions, type MirrorManifest } from './mirror-build.js'
 import { loadProject } from './project.js'
 import type { RunEnv } from './run-env.js'
 
 /**
  * `runner features vendor -o bundle.tar`: the mirror directory of the locked set
- * ({@link buildMirror}) packed as one tar, its manifest at the root.
+ * ({@link buildMirror}) plus the npm tarball of every locked plugin that does not ship with the CLI
+ * (`plugins/`, kind `plugin`), packed as one tar, its manifest at the root.
  */
-export async function vendorBundle(rt: RunEnv, o: Omit<MirrorBuildOptions, 'dir'> & { out: string }): Promise<MirrorManifest> {
+export async function vendorBundle(rt: RunEnv, o: Omit<MirrorBuildOptions, 'dir'> & { out: string; registry: string }): Promise<MirrorManifest> {
   const dir = await mkdtemp(join(tmpdir(), 'rf-vendor-'))
   try {
-    const manifest = await buildMirror(rt, { ...o, dir })
+    const built = await buildMirror(rt, { ...o, dir })
+    const project = await loadProject(rt, o.cwd, o.config)
+    const plugins = await vendorPlugins(project, project.lock!, dir, { registry: o.registry, cacheDir: rt.cacheDir, logger: o.logger })
+    const manifest: MirrorManifest = { ...built, files: [...built.files, ...plugins].sort((a, b) => a.path.localeCompare(b.path)) }
+    await writeFile(join(dir, MIRROR_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
     await packDirectory(dir, o.out)
     return manifest
   } finally {
@@ -29,20 +36,26 @@ export interface OpenedBundle {
   manifest: MirrorManifest
   /** `RUNNER_FEATURES_MIRRORS` rules sending each upstream host in the bundle to its unpacked directory. */
   rewrites: string
+  /** Third-party plugin tarballs, verified against the lock's integrity: install those missing first. */
+  plugins: BundledPlugin[]
   cleanup(): Promise<void>
 }
 
 /**
  * For `install --from <bundle>`: unpacks the bundle to a temp dir and checks, before anything is
  * installed, that every file matches the manifest (BUNDLE_INVALID), that it was made from this
- * project's lock, and that it holds this machine's platform (BUNDLE_MISMATCH). The install itself
+ * project's lock, and that it holds this machine's platform (BUNDLE_MISMATCH), and hashes every
+ * plugin tarball against the lock's npm integrity (PLUGIN_INTEGRITY_MISMATCH). The install itself
  * then runs as a normal `--frozen --offline` install against the unpacked files, so every checksum
  * and signature is verified exactly as online.
  */
 export async function openBundle(rt: RunEnv, o: { cwd: string; config?: string; bundle: string }): Promise<OpenedBundle> {
-  const project = await loadProject(rt, o.cwd, o.config)
-  if (!project.lock) {
-    throw new RunnerError('LOCKFILE_MISSING', `no lock next to ${project.config.display}`, { where: project.lockFile, hint: 'install --from installs exactly the locked set: commit runner-features.lock with the config' })
+  // Config and lock only: the features' plugins may be in the bundle, not installed yet.
+  const config = await loadConfig(o.cwd, o.config)
+  const lockFile = lockPathFor(config.file)
+  const lock = await readLockfile(lockFile)
+  if (!lock) {
+    throw new RunnerError('LOCKFILE_MISSING', `no lock next to ${config.display}`, { where: lockFile, hint: 'install --from installs exactly the locked set: commit runner-features.lock with the config' })
   }
   const dir = await mkdtemp(join(tmpdir(), 'rf-bundle-'))
   const cleanup = () => rm(dir, { recursive: true, force: true })
@@ -54,11 +67,11 @@ export async function openBundle(rt: RunEnv, o: { cwd: string; config?: string; 
     if (manifest.format !== 1 || !Array.isArray(manifest.files) || !Array.isArray(manifest.platforms)) {
       throw new RunnerError('BUNDLE_INVALID', `${MIRROR_MANIFEST} is not a format-1 manifest`, { where: o.bundle, hint: 'vendor it again with this version of runner-features' })
     }
-    const lockSha = createHash('sha256').update(await readFile(project.lockFile)).digest('hex')
+    const lockSha = createHash('sha256').update(await readFile(lockFile)).digest('hex')
     if (manifest.lockSha256 !== lockSha) {
-      throw new RunnerError('BUNDLE_MISMATCH', `the bundle was made from another runner-features.lock than ${project.lockFile}`, { where: o.bundle, hint: `it holds ${Object.entries(manifest.features).map(([id, v]) => `${id}@${v}`).join(', ')}; vendor again from this lock` })
+      throw new RunnerError('BUNDLE_MISMATCH', `the bundle was made from another runner-features.lock than ${lockFile}`, { where: o.bundle, hint: `it holds ${Object.entries(manifest.features).map(([id, v]) => `${id}@${v}`).join(', ')}; vendor again from this lock` })
     }
-    const platform = platformKey(project.platform)
+    const platform = platformKey(await detectPlatform(rt.env))
     if (!(manifest.platforms as string[]).includes(platform)) {
       throw new RunnerError('BUNDLE_MISMATCH', `the bundle has no ${platform} files (it holds ${manifest.platforms.join(', ') || 'none'})`, { where: o.bundle, hint: `vendor with --platform ${[...manifest.platforms, platform].join(',')}` })
     }
@@ -68,9 +81,10 @@ export async function openBundle(rt: RunEnv, o: { cwd: string; config?: string; 
         throw new RunnerError('BUNDLE_INVALID', `${file.path} is ${bytes ? 'not the file the manifest lists' : 'missing'}`, { where: o.bundle, hint: 'the bundle was damaged or changed in transit; copy it again' })
       }
     }
-    const hosts = [...new Set(manifest.files.map((f) => f.path.split('/')[0]!))]
+    const plugins = await bundledPlugins(dir, manifest, lock, lockFile, o.bundle)
+    const hosts = [...new Set(manifest.files.filter((f) => f.kind !== 'plugin').map((f) => f.path.split('/')[0]!))]
     const rewrites = hosts.map((h) => `https://${h}/=${pathToFileURL(join(dir, h)).href}/`).join(',')
-    return { manifest, rewrites, cleanup }
+    return { manifest, rewrites, plugins, cleanup }
   } catch (err) {
     await cleanup()
     throw err

@@ -6,6 +6,7 @@ import {
   type FeatureManifest, type Logger, type PluginRef,
 } from '@runner-features/core'
 import { approvalsFileFor, assertPluginAllowed, findConfig, loadPluginPolicy, policyPathFor } from '@runner-features/core/config'
+import { fileIntegrity } from '@runner-features/engine'
 import { downloadWithIntegrity, extractArchiveFile, resolveNpmPackage } from '@runner-features/installer'
 import type { Runtime } from '../runtime.js'
 
@@ -47,13 +48,28 @@ async function copyDirectory(src: string, dest: string): Promise<void> {
   }
 }
 
+/** How {@link installPlugin} finds and checks the package. */
+export interface PluginInstallOptions {
+  logger: Logger
+  /** For npm names. Default: https://registry.npmjs.org/. */
+  registry?: string
+  /**
+   * For a tarball: the npm integrity its bytes must have (PLUGIN_INTEGRITY_MISMATCH otherwise); it is
+   * then recorded as a registry install's would be, so policy pins and the lock see it
+   * (`install --from` a bundle passes the lock's).
+   */
+  integrity?: string
+  /** The team config whose policy governs (default: the one found from the cwd). */
+  configFile?: string
+}
+
 /**
  * `runner plugins install <npm name | tarball | dir>`: unpacks the plugin into a staging dir,
  * checks it is a self-contained feature plugin whose code matches its metadata, then swaps it into
  * `<plugins dir>/node_modules/<name>` and records it in the dir's package.json (npm-compatible).
  * Registry installs are verified against the registry's integrity hash.
  */
-export async function installPlugin(rt: Runtime, spec: string, opts: { logger: Logger; registry: string }): Promise<PluginInstallResult> {
+export async function installPlugin(rt: Runtime, spec: string, opts: PluginInstallOptions): Promise<PluginInstallResult> {
   const root = pluginInstallDir(rt.env, rt.uid)
   const modules = join(root, 'node_modules')
   await mkdir(modules, { recursive: true })
@@ -65,9 +81,16 @@ export async function installPlugin(rt: Runtime, spec: string, opts: { logger: L
     if (source === 'directory') {
       await copyDirectory(resolve(spec), staging)
     } else if (source === 'tarball') {
+      if (opts.integrity) {
+        const got = await fileIntegrity(resolve(spec), opts.integrity)
+        if (got !== opts.integrity) {
+          throw new RunnerError('PLUGIN_INTEGRITY_MISMATCH', `${spec} has integrity ${got ?? 'of an unsupported kind'}, expected ${opts.integrity}`, { where: spec, hint: 'the tarball was changed or replaced; nothing was installed' })
+        }
+        integrity = opts.integrity
+      }
       await extractArchiveFile(resolve(spec), 'tar.gz', { dest: staging, strip: 1, source: spec })
     } else {
-      const resolved = await resolveNpmPackage(spec, opts.registry, opts.logger)
+      const resolved = await resolveNpmPackage(spec, opts.registry ?? 'https://registry.npmjs.org/', opts.logger)
       const file = await downloadWithIntegrity(resolved, join(rt.cacheDir, 'plugins'), opts.logger)
       try {
         await extractArchiveFile(file, 'tar.gz', { dest: staging, strip: 1, source: resolved.tarball })
@@ -87,7 +110,7 @@ export async function installPlugin(rt: Runtime, spec: string, opts: { logger: L
     }
     const ref: PluginRef = { name: pkg.name, version: pkg.version, dir: staging, origin: 'user', manifest: pkg.runner!.feature! }
     // The plugin policy decides before any of the package's code is imported (docs/trust.md).
-    const policy = await loadPluginPolicy(policyPathFor(rt.env, await findConfig(process.cwd())), approvalsFileFor(rt.stateFile))
+    const policy = await loadPluginPolicy(policyPathFor(rt.env, opts.configFile ?? await findConfig(process.cwd())), approvalsFileFor(rt.stateFile))
     assertPluginAllowed({ name: pkg.name, version: pkg.version, integrity }, policy, spec)
     await loadFeature(ref)
 

@@ -7,7 +7,7 @@ import { writeOut } from '../../output.js'
 import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesVendor extends RunnerCommand {
-  static summary = 'Pack every file the locked set needs (artifacts, checksum files, signatures) into one tar for a machine without network.'
+  static summary = 'Pack every file the locked set needs (artifacts, checksum files, signatures, third-party plugin tarballs) into one tar for a machine without network.'
   static description = 'On the other side: runner features install --from <bundle>. The bundle is the `mirror build` directory (each upstream\'s layout) plus a manifest naming the lock it was made from. See docs/offline.md.'
   static examples = ['<%= config.bin %> features vendor -o bundle.tar', '<%= config.bin %> features vendor --platform linux-x64,linux-arm64 -o bundle.tar']
   static flags = {
@@ -15,6 +15,7 @@ export default class FeaturesVendor extends RunnerCommand {
     config: configFlag,
     platform: Flags.string({ description: 'all (every platform in the lock), or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl, windows-x64, windows-arm64.', default: 'all' }),
     mirror: mirrorFlag,
+    registry: Flags.string({ description: 'npm registry the locked third-party plugins\' tarballs are fetched from (each must match the lock\'s integrity).', env: 'npm_config_registry', default: 'https://registry.npmjs.org/' }),
   }
 
   async run(): Promise<MirrorManifest & { bundle: string }> {
@@ -22,9 +23,10 @@ export default class FeaturesVendor extends RunnerCommand {
     const out = resolve(flags.output)
     const manifest = await vendorBundle(createRuntime(), {
       cwd: process.cwd(), config: flags.config, out, platforms: flags.platform === 'all' ? undefined : parsePlatforms(flags.platform),
-      mirrors: parseMirrorFlags(flags.mirror ?? []), logger: this.logger, signal: new AbortController().signal,
+      mirrors: parseMirrorFlags(flags.mirror ?? []), registry: flags.registry, logger: this.logger, signal: new AbortController().signal,
     })
-    if (!this.jsonEnabled()) writeOut(`wrote ${out}: ${manifest.files.length} files for ${Object.entries(manifest.features).map(([id, v]) => `${id}@${v}`).join(', ')} (${manifest.platforms.join(', ')})\n`)
+    const plugins = manifest.files.filter((f) => f.kind === 'plugin').length
+    if (!this.jsonEnabled()) writeOut(`wrote ${out}: ${manifest.files.length} files for ${Object.entries(manifest.features).map(([id, v]) => `${id}@${v}`).join(', ')} (${manifest.platforms.join(', ')})${plugins ? `, with ${plugins} plugin tarball${plugins === 1 ? '' : 's'}` : ''}\n`)
     return { ...manifest, bundle: out }
   }
 }
