@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, rename, stat } from 'node:fs/promises'
+import { rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { RunnerError, redactUrl, type Logger } from '@runner-features/core'
@@ -57,7 +57,7 @@ function thirdPartyLocked(project: ConfigProject, lock: Lockfile): Array<{ featu
  * the lock pins no integrity for (installed from a directory or tarball), or whose registry bytes
  * differ, fails the vendor: a bundle never carries a plugin nobody can verify on the other side.
  */
-export async function vendorPlugins(project: ConfigProject, lock: Lockfile, dir: string, o: { registry: string; cacheDir: string; logger: Logger }): Promise<MirrorFile[]> {
+export async function vendorPlugins(project: ConfigProject, lock: Lockfile, dir: string, o: { registry: string; logger: Logger }): Promise<MirrorFile[]> {
   const files: MirrorFile[] = []
   for (const p of thirdPartyLocked(project, lock)) {
     const where = `${project.lockFile} (${p.feature} plugin)`
@@ -73,10 +73,10 @@ export async function vendorPlugins(project: ConfigProject, lock: Lockfile, dir:
         where, hint: 'the package was re-published with other bytes, or this is another registry; point --registry at the one the plugin was installed from, or review the change and run `runner features lock`',
       })
     }
-    // Verified while downloading against the lock's integrity (CHECKSUM_MISMATCH otherwise, nothing kept).
-    const tmp = await downloadWithIntegrity({ ...resolved, integrity: p.integrity }, join(o.cacheDir, 'plugins'), o.logger)
+    // Verified while downloading against the lock's integrity (CHECKSUM_MISMATCH otherwise, nothing kept),
+    // into the bundle's own dir so the rename never crosses filesystems.
+    const tmp = await downloadWithIntegrity({ ...resolved, integrity: p.integrity }, join(dir, BUNDLE_PLUGINS_DIR), o.logger)
     const target = join(dir, ...path.split('/'))
-    await mkdir(join(dir, BUNDLE_PLUGINS_DIR), { recursive: true })
     await rename(tmp, target)
     const sha256 = createHash('sha256')
     await pipeline(createReadStream(target), sha256)

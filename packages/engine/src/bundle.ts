@@ -21,7 +21,7 @@ export async function vendorBundle(rt: RunEnv, o: Omit<MirrorBuildOptions, 'dir'
   try {
     const built = await buildMirror(rt, { ...o, dir })
     const project = await loadProject(rt, o.cwd, o.config)
-    const plugins = await vendorPlugins(project, project.lock!, dir, { registry: o.registry, cacheDir: rt.cacheDir, logger: o.logger })
+    const plugins = await vendorPlugins(project, project.lock!, dir, { registry: o.registry, logger: o.logger })
     const manifest: MirrorManifest = { ...built, files: [...built.files, ...plugins].sort((a, b) => a.path.localeCompare(b.path)) }
     await writeFile(join(dir, MIRROR_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
     await packDirectory(dir, o.out)
