@@ -1,4 +1,5 @@
-import { readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { readFileSync, statSync, type Stats } from 'node:fs'
+import { rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RunnerError, isRunnerError } from './errors.js'
@@ -6,6 +7,9 @@ import type { Feature, FeatureManifest, PluginRef } from './feature.js'
 import { manifestLooksValid } from './manifest-shape.js'
 import { manifestParser } from './manifest-zod.js'
 import { compareText } from './compare.js'
+import { indexedPlugin, readBundledIndex } from './bundled-index.js'
+
+export { BUNDLED_INDEX, writeBundledIndex } from './bundled-index.js'
 
 interface PackageJson {
   name?: string
@@ -17,9 +21,14 @@ interface PackageJson {
   runner?: { feature?: unknown }
 }
 
-async function readJson(path: string): Promise<PackageJson | undefined> {
+/**
+ * Synchronous on purpose, as are the index reads below: discovery reads a few small local files,
+ * and on the `features list` path each thread-pool round trip of an async read costs more than the
+ * read itself (the first one ≈ 3-8 ms here; docs/benchmarks.md).
+ */
+function readJson(path: string): PackageJson | undefined {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as PackageJson
+    return JSON.parse(readFileSync(path, 'utf8')) as PackageJson
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new RunnerError('PLUGIN_INVALID', `cannot read ${path}: ${(err as Error).message}`, { where: path, hint: 'reinstall the plugin' })
@@ -27,10 +36,10 @@ async function readJson(path: string): Promise<PackageJson | undefined> {
 }
 
 /** Node-style lookup of `<dir>/node_modules/<name>` walking up from `from`. */
-async function findPackage(from: string, name: string): Promise<{ dir: string; pkg: PackageJson } | undefined> {
+function findPackage(from: string, name: string): { dir: string; pkg: PackageJson } | undefined {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name)
-    const pkg = await readJson(join(candidate, 'package.json'))
+    const pkg = readJson(join(candidate, 'package.json'))
     if (pkg) return { dir: candidate, pkg }
     if (dirname(dir) === dir) return undefined
   }
@@ -101,7 +110,7 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
 
   // User plugins first: they win over bundled ones with the same id.
   for (const dir of input.pluginDirs) {
-    const cached = await readPluginIndex(dir)
+    const cached = readPluginIndex(dir)
     if (cached) {
       found.push(...cached.plugins)
       problems.push(...cached.problems)
@@ -111,7 +120,7 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
     const problemsBefore = problems.length
     let index: PackageJson | undefined
     try {
-      index = await readJson(join(dir, 'package.json'))
+      index = readJson(join(dir, 'package.json'))
       if (index !== undefined && (typeof index !== 'object' || index === null || Array.isArray(index) || (index.dependencies !== undefined && (typeof index.dependencies !== 'object' || index.dependencies === null)))) {
         throw new RunnerError('PLUGIN_INVALID', `${join(dir, 'package.json')} is not a package.json with a dependencies object`, { where: join(dir, 'package.json') })
       }
@@ -125,7 +134,7 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
       let pkg: PackageJson | undefined
       return attempt(`${dir}: ${name}`, async () => {
         const pkgDir = join(dir, 'node_modules', name)
-        pkg = await readJson(join(pkgDir, 'package.json'))
+        pkg = readJson(join(pkgDir, 'package.json'))
         if (!pkg) throw new RunnerError('PLUGIN_INVALID', `${name} is listed but not installed`, { where: pkgDir })
         // Full schema: the verdict is cached in the plugins-dir index, so zod loads only on a rebuild.
         return toRef(pkgDir, pkg, 'user', true)
@@ -133,12 +142,15 @@ export async function discoverPlugins(input: DiscoveryInput): Promise<Discovery>
     }))
     if (index) await writePluginIndex(dir, found.slice(before), problems.slice(problemsBefore))
   }
-  const cli = await readJson(input.cliPackageJson)
+  const cli = readJson(input.cliPackageJson)
   const cliDir = dirname(input.cliPackageJson)
+  // The build's index of the bundled plugins (bundled-index.ts): one read and a stat per plugin;
+  // a plugin it does not vouch for is looked up and read as before.
+  const index = readBundledIndex(cliDir)
   await Promise.all((cli?.oclif?.plugins ?? []).map((name) => {
     let pkg: PackageJson | undefined
     return attempt(name, async () => {
-      const hit = await findPackage(cliDir, name)
+      const hit = indexedPlugin(cliDir, name, index) ?? findPackage(cliDir, name)
       if (!hit) throw new RunnerError('PLUGIN_INVALID', `bundled plugin ${name} is not installed`, { where: input.cliPackageJson })
       pkg = hit.pkg
       // oclif's own plugins (help, etc.) have no runner.feature block and are not features.
@@ -172,16 +184,26 @@ interface PluginIndexFile {
   problems: Discovery['problems']
 }
 
-async function dirStamp(dir: string): Promise<string | undefined> {
-  const [pkg, modules] = await Promise.all([stat(join(dir, 'package.json')).catch(() => undefined), stat(join(dir, 'node_modules')).catch(() => undefined)])
+/** `stat`, or undefined for any failure (missing, unreadable): a stamp that cannot be taken matches nothing. */
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+function dirStamp(dir: string): string | undefined {
+  const pkg = statOrUndefined(join(dir, 'package.json'))
+  const modules = statOrUndefined(join(dir, 'node_modules'))
   return pkg ? `${pkg.mtimeMs}:${pkg.size}:${modules?.mtimeMs ?? 0}` : undefined
 }
 
-async function readPluginIndex(dir: string): Promise<PluginIndexFile | undefined> {
-  const [stamp, text] = await Promise.all([dirStamp(dir), readFile(join(dir, PLUGIN_INDEX), 'utf8').catch(() => undefined)])
-  if (!stamp || !text) return undefined
+function readPluginIndex(dir: string): PluginIndexFile | undefined {
   try {
-    const index = JSON.parse(text) as PluginIndexFile
+    const stamp = dirStamp(dir)
+    if (!stamp) return undefined
+    const index = JSON.parse(readFileSync(join(dir, PLUGIN_INDEX), 'utf8')) as PluginIndexFile
     return index.schemaVersion === 1 && index.stamp === stamp && Array.isArray(index.plugins) ? index : undefined
   } catch {
     return undefined
@@ -189,7 +211,7 @@ async function readPluginIndex(dir: string): Promise<PluginIndexFile | undefined
 }
 
 async function writePluginIndex(dir: string, plugins: PluginRef[], problems: Discovery['problems']): Promise<void> {
-  const stamp = await dirStamp(dir)
+  const stamp = dirStamp(dir)
   if (!stamp) return
   const file: PluginIndexFile = { schemaVersion: 1, stamp, plugins, problems }
   const tmp = join(dir, `${PLUGIN_INDEX}.${process.pid}.tmp`)
@@ -206,7 +228,7 @@ async function writePluginIndex(dir: string, plugins: PluginRef[], problems: Dis
  * its package `main` and checked against its manifest.
  */
 export async function loadFeature(ref: PluginRef): Promise<Feature> {
-  const pkg = (await readJson(join(ref.dir, 'package.json')))!
+  const pkg = readJson(join(ref.dir, 'package.json'))!
   // A declarative plugin is data only: no `main`, a declared source; core builds the feature.
   // define.js (and with it zod) is imported here, not at the top, to keep it off discovery's path.
   if (pkg.main === undefined && pkg.exports === undefined && ref.manifest.source) return (await import('./define.js')).featureFromPackage(pkg)
