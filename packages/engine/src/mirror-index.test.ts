@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { featureFromPackage, type FeatureContext } from '@runner-features/core'
-import { staticMirrorPath, trimmedIndex } from './mirror-index.js'
+import { RunnerError, featureFromPackage, type FeatureContext } from '@runner-features/core'
+import { staticMirrorPath, trimmedIndex, withMirrorSource } from './mirror-index.js'
 
 describe('staticMirrorPath: where a static server (python3 -m http.server, a file:// mirror) finds a URL', () => {
   test.each([
@@ -62,5 +62,24 @@ describe('trimmedIndex', () => {
     })
     const got = await trimmedIndex(tool, '1.2.0', ctxServing({}))
     expect(got).toEqual({ frozenOnly: expect.stringContaining('not among the trimmed index files') })
+  })
+})
+
+describe('withMirrorSource', () => {
+  const notFound = new RunnerError('VERSION_NOT_FOUND', 'no release matches', { where: 'nodejs@18 (argument)', hint: 'nearest: 20.20.2', details: { nearest: ['20.20.2'] } })
+  const rewritten = { http: { resolve: (u: string) => u.replace('https://nodejs.org/', 'http://user:secret@mirror:8080/nodejs.org/') }, upstream: 'https://nodejs.org/dist/' }
+
+  test('names the mirror (credentials redacted) the versions came from, and what to do', () => {
+    const err = withMirrorSource(notFound, (id) => (id === 'nodejs' ? rewritten : undefined)) as RunnerError
+    expect(err.message).toBe('no release matches among the versions the mirror http://***@mirror:8080/nodejs.org/dist/ lists')
+    expect(err.where).toBe('nodejs@18 (argument)')
+    expect(err.hint).toBe('nearest: 20.20.2; the mirror holds only some versions (one made by `runner features mirror build`: the locked ones): ask for one it has, or lock nodejs@<version> and rebuild the mirror')
+    expect(err.details).toEqual({ nearest: ['20.20.2'] })
+  })
+
+  test('the upstream itself, or another error, is left as it was', () => {
+    expect(withMirrorSource(notFound, () => ({ http: { resolve: (u: string) => u }, upstream: 'https://nodejs.org/dist/' }))).toBe(notFound)
+    const other = new RunnerError('DOWNLOAD_FAILED', 'HTTP 500', { where: 'nodejs@18 (argument)' })
+    expect(withMirrorSource(other, () => rewritten)).toBe(other)
   })
 })

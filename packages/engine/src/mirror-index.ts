@@ -1,4 +1,4 @@
-import { RunnerError, redactUrl, type Feature, type FeatureContext, type HttpClient, type MirrorIndexFile, type Schema } from '@runner-features/core'
+import { RunnerError, isRunnerError, redactUrl, type Feature, type FeatureContext, type HttpClient, type MirrorIndexFile, type Schema } from '@runner-features/core'
 
 /**
  * Where a static web server looks for a URL under a mirror root: `<host>/<path>`, the query
@@ -53,4 +53,25 @@ function servedFrom(files: readonly MirrorIndexFile[]): HttpClient {
       return parsed.data
     },
   }
+}
+
+/**
+ * A `VERSION_NOT_FOUND` for a feature whose versions came through a mirror says so, naming the
+ * mirror: a mirror lists only what it holds (one made by `mirror build`, the locked versions), so
+ * "no release matches" there is a different fix from the same words against the upstream.
+ * `lookup` gives the feature's HTTP client (its rewrites) and canonical upstream.
+ */
+export function withMirrorSource(err: unknown, lookup: (id: string) => { http: { resolve(url: string): string }; upstream: string } | undefined): unknown {
+  if (!isRunnerError(err) || err.code !== 'VERSION_NOT_FOUND') return err
+  const id = /^([\w.-]+)@/.exec(err.where ?? '')?.[1]
+  const feature = id ? lookup(id) : undefined
+  if (!feature) return err
+  const served = feature.http.resolve(feature.upstream)
+  if (served === feature.upstream) return err
+  return new RunnerError('VERSION_NOT_FOUND', `${err.message} among the versions the mirror ${redactUrl(served)} lists`, {
+    where: err.where,
+    hint: `${err.hint ? `${err.hint}; ` : ''}the mirror holds only some versions (one made by \`runner features mirror build\`: the locked ones): ask for one it has, or lock ${id}@<version> and rebuild the mirror`,
+    details: err.details,
+    cause: err,
+  })
 }

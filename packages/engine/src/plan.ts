@@ -11,8 +11,10 @@ import { lockedArtifacts, writeLockfile, type LockPlatform, type Lockfile } from
 import { createFeatureContext, isComplete, toolCacheEntry, type FeatureHttp, type ToolCacheEntry } from '@runner-features/installer'
 import type { EngineDeps } from './deps.js'
 import type { PinnedArtifact } from './drift.js'
+import { checkLockedDetachedSigners } from './detached-signers.js'
 import { normaliseError } from './normalise.js'
 import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './project.js'
+import { withMirrorSource } from './mirror-index.js'
 import type { RunEnv } from './run-env.js'
 import type { Schedulable } from './schedule.js'
 import { assertLockedIntegrity, assertPluginsAllowed, pluginIntegrities } from './plugin-policy.js'
@@ -144,8 +146,15 @@ export async function planArguments(rt: RunEnv, o: PlanOptions, deps: EngineDeps
     if (reusable) versions.set(id, [...new Set(installed as string[])].map((version) => ({ version })))
     else versions.set(id, await availableVersions(feature, slots.flat().map((r) => r.spec), byFeature.get(id)!.ctx).catch(blame(`${id} (listing versions)`)))
   }))
-  const resolution = resolveDependencies({ requests: primaries, declarations, versions })
-  const extraVersions = new Map([...extras].map(([id, reqs]) => [id, reqs.map((r) => ({ spec: r.spec.raw, version: resolveVersion(id, r.spec, versions.get(id)!) }))]))
+  const viaMirror = (id: string) => (byFeature.has(id) ? { http: byFeature.get(id)!.http, upstream: features.get(id)!.upstream } : undefined)
+  let resolution: ReturnType<typeof resolveDependencies>
+  let extraVersions: Map<string, { spec: string; version: RemoteVersion }[]>
+  try {
+    resolution = resolveDependencies({ requests: primaries, declarations, versions })
+    extraVersions = new Map([...extras].map(([id, reqs]) => [id, reqs.map((r) => ({ spec: r.spec.raw, version: resolveVersion(id, r.spec, versions.get(id)!) }))]))
+  } catch (err) {
+    throw withMirrorSource(err, viaMirror)
+  }
   // Within a dependency level, arguments keep the order they were given in.
   const rank = (id: string) => (ids.includes(id) ? ids.indexOf(id) : ids.length)
   const order = resolution.groups.flatMap((g) => [...g].sort((a, b) => rank(a) - rank(b)))
@@ -255,6 +264,7 @@ async function planFeature(rt: RunEnv, platform: Platform, f: Resolved, trust: S
   const check = (artifacts: SignedArtifact[]) => checkSignatures({ ref: f.plugin, http: f.http, trust, logger: f.ctx.logger, where: `${f.id}@${f.version.version}`, artifacts })
   if (pinned) {
     await check(pinned.artifacts.map((artifact, i) => ({ artifact, locked: true, ...pinned.signed[i] })))
+    await checkLockedDetachedSigners({ ref: f.plugin, feature: f.feature, version: f.version, platform, ctx: f.ctx, http: f.http, trust, logger: f.ctx.logger, where: `${f.id}@${f.version.version}`, locked: pinned.locked.map((l, i) => ({ url: l.url, signedBy: pinned.signed[i]?.lockedSigner })) })
     return { ...base, system: false, entry, complete, artifacts: pinned.artifacts, locked: pinned.locked }
   }
   // Asked here, before anything is installed: a missing checksum or platform fails the whole plan.

@@ -7,6 +7,7 @@ import { discover, type RunEnv } from './run-env.js'
 import { assertPluginsAllowed, pluginIntegrities } from './plugin-policy.js'
 import { pinUnpublishedDigests } from './pin-digests.js'
 import { checkSignatures, signatureTrust } from './signatures.js'
+import { withMirrorSource } from './mirror-index.js'
 
 /** Everything the config-driven commands share: config, lock, plugins and the requirement closure. */
 export interface ConfigProject {
@@ -98,7 +99,11 @@ export async function resolveFresh(project: ConfigProject, net: NetOptions, upgr
   if (project.lock && upgrade !== true) {
     for (const [id, f] of Object.entries(project.lock.features)) if (!upgrade.has(id)) preferred.set(id, f.version)
   }
-  return resolveDependencies({ requests: project.config.entries, declarations: project.declarations, versions, preferred })
+  try {
+    return resolveDependencies({ requests: project.config.entries, declarations: project.declarations, versions, preferred })
+  } catch (err) {
+    throw withMirrorSource(err, (id) => (project.plugins.has(id) ? { http: contextFor(project, id, net).http, upstream: project.plugins.get(id)!.manifest.upstream } : undefined))
+  }
 }
 
 const contexts = new WeakMap<ConfigProject, Map<string, ReturnType<typeof createFeatureContext>>>()
