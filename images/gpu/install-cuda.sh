@@ -7,7 +7,8 @@
 #   CUDA_VERSION             required: a version spec of the feature (12.6 = newest 12.6.x, 12.4.1)
 #   CUDA_COMPONENTS          optional: redist components, space- or comma-separated; empty = the
 #                            feature's default set (cuda_nvcc cuda_cudart cuda_nvrtc cuda_cccl libcublas)
-#   RUNNER_FEATURES_MIRRORS  optional: "cuda=<base> ..." (NVIDIA redist layout at <base>)
+#   RUNNER_FEATURES_MIRRORS  optional: "cuda=<base> ..." (NVIDIA redist layout at <base>) and/or
+#                            upstream URL-prefix rewrites "<prefix>=<URL>" (images/scripts/with-mirrors.sh)
 #   CUDA_LINK                default /usr/local/cuda
 #   LD_CONF_DIR              default /etc/ld.so.conf.d
 set -eu
@@ -17,14 +18,14 @@ ldconf=${LD_CONF_DIR:-/etc/ld.so.conf.d}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# RUNNER_FEATURES_MIRRORS is the images' build-arg list ("cuda=URL", URL-prefix rewrites), which
+# every image parses with the same script: next to this one in the image, in images/scripts/ in
+# the repository. It runs the install; a malformed entry stops it with exit 64 before any request.
+here=$(dirname "$0")
+with_mirrors=$here/with-mirrors.sh
+[ -f "$with_mirrors" ] || with_mirrors=$here/../scripts/with-mirrors.sh
+
 set -f
-for m in ${RUNNER_FEATURES_MIRRORS:-}; do
-  id=$(printf '%s' "${m%%=*}" | tr 'a-z-' 'A-Z_')
-  export "RUNNER_FEATURES_MIRROR_$id=${m#*=}"
-done
-# The CLI reads RUNNER_FEATURES_MIRRORS itself as URL-prefix rewrites (docs/offline.md); this
-# script's "id=URL" list is converted above and must not reach it.
-unset RUNNER_FEATURES_MIRRORS
 list=""
 for c in $(printf '%s' "${CUDA_COMPONENTS:-}" | tr ',' ' '); do
   list="${list:+$list, }$c"
@@ -33,11 +34,13 @@ if [ -n "$list" ]; then
   # Options only reach a feature through a config: write a one-entry config (the feature validates
   # every name against the release's redistrib JSON: INVALID_OPTIONS for an unknown one).
   printf 'features:\n  - id: cuda\n    version: "%s"\n    options:\n      components: [%s]\n' "$CUDA_VERSION" "$list" > "$work/runner-config.yml"
-  RUNNER_FEATURES_CACHE_DIR="$work/cache" runner features install --config "$work/runner-config.yml"
+  RUNNER_FEATURES_CACHE_DIR="$work/cache" sh "$with_mirrors" runner features install --config "$work/runner-config.yml"
 else
-  RUNNER_FEATURES_CACHE_DIR="$work/cache" runner features install "cuda@$CUDA_VERSION"
+  RUNNER_FEATURES_CACHE_DIR="$work/cache" sh "$with_mirrors" runner features install "cuda@$CUDA_VERSION"
 fi
 set +f
+# Not for `features list`: the CLI would read the "cuda=URL" list as malformed URL-prefix rewrites.
+unset RUNNER_FEATURES_MIRRORS
 
 dir=$(runner features list --json | jq -r '[.installed[] | select(.id == "cuda")] | last | .path // empty')
 if [ -z "$dir" ] || [ ! -x "$dir/bin/nvcc" ]; then

@@ -312,6 +312,12 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       expect(out.stdout).toContain(`chromedriver=${dir}/chromedriver-linux64/chromedriver\n`)
       expect(out.stdout).toContain('chrome_marker=ok')
       expect(out.stdout).toContain('chrome_owner=runner:docker')
+      // CHROME_BIN / CHROMEWEBDRIVER (what the feature exports to a job) in the runner's .env, which the
+      // Actions runner loads at start, read here line by line as it does; and in login shells (profile.d).
+      expect(out.stdout).toContain(`dotenv_chrome: Google Chrome for Testing ${CHROME_VERSION}`)
+      expect(out.stdout).toContain('dotenv_webdriver=ok\n')
+      expect(out.stdout).toContain('dotenv_owner=runner\n')
+      expect(out.stdout).toContain(`login_chrome_bin=${dir}/chrome-linux64/chrome\n`)
       // Upstream publishes no digest: the lock pinned the sha256 of the bytes fetched at build time, under the upstream URL.
       const up = `https://storage.googleapis.com/chrome-for-testing-public/${CHROME_VERSION}/linux64/`
       expect(imageLock(tag).features.chrome).toMatchObject({
@@ -329,6 +335,9 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       'echo "chrome=$(readlink -f "$(command -v chrome)")"', 'echo "chromedriver=$(readlink -f "$(command -v chromedriver)")"',
       `test -f /opt/hostedtoolcache/chrome/${CHROME_SEMVER}/x64.complete && echo chrome_marker=ok`,
       `stat -c "chrome_owner=%U:%G" /opt/hostedtoolcache/chrome/${CHROME_SEMVER}/x64`,
+      'while IFS= read -r l; do [ -n "$l" ] && export "$l"; done < /home/runner/.env; "$CHROME_BIN" --version | sed "s/^/dotenv_chrome: /"',
+      'test -x "$CHROMEWEBDRIVER/chromedriver" && echo dotenv_webdriver=ok', 'stat -c "dotenv_owner=%U" /home/runner/.env',
+      `bash -lc 'echo "login_chrome_bin=$CHROME_BIN"'`,
     ]
 
     it('go: VARIANT_FEATURES from the bake target, locked and installed from the go.dev/dl mirror; go runs from the tool cache', async () => {
