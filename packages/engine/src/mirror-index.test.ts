@@ -50,6 +50,11 @@ describe('trimmedIndex', () => {
     expect(await trimmedIndex(tool, '1.2.0', ctxServing({ [API1]: JSON.stringify([{ tag_name: 'v1.3.0' }]) }))).toEqual({ frozenOnly: 'the upstream index no longer lists 1.2.0' })
   })
 
+  test('a distro-package feature (version system) needs no index and is not frozen-only', async () => {
+    const tool = featureFromPackage({ name: '@acme/tool', runner: { feature: manifest } }, { listVersions: async () => [] })
+    expect(await trimmedIndex(tool, 'system', ctxServing({}))).toEqual({ files: [] })
+  })
+
   test('frozen-only for a plugin without mirrorIndex, before any request', async () => {
     const tool = featureFromPackage({ name: '@acme/tool', runner: { feature: manifest } }, { listVersions: async () => [{ version: '1.2.0' }] })
     expect(await trimmedIndex(tool, '1.2.0', ctxServing({}))).toEqual({ frozenOnly: 'the tool plugin does not say how to trim its version index (no mirrorIndex)' })

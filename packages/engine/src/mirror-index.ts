@@ -1,4 +1,4 @@
-import { RunnerError, isRunnerError, redactUrl, type Feature, type FeatureContext, type HttpClient, type MirrorIndexFile, type Schema } from '@runner-features/core'
+import { RunnerError, SYSTEM_VERSION, isRunnerError, redactUrl, type Feature, type FeatureContext, type HttpClient, type MirrorIndexFile, type Schema } from '@runner-features/core'
 
 /**
  * Where a static web server looks for a URL under a mirror root: `<host>/<path>`, the query
@@ -27,6 +27,8 @@ export type TrimmedIndex = { files: MirrorIndexFile[] } | { frozenOnly: string }
  * A feature without `mirrorIndex`, or whose trimmed index fails that check, is frozen-only.
  */
 export async function trimmedIndex(feature: Feature, version: string, ctx: FeatureContext): Promise<TrimmedIndex> {
+  // Distro packages: resolved by the package manager, no upstream index to serve.
+  if (version === SYSTEM_VERSION) return { files: [] }
   if (!feature.mirrorIndex) return { frozenOnly: `the ${feature.id} plugin does not say how to trim its version index (no mirrorIndex)` }
   const files = await feature.mirrorIndex([version], ctx)
   const listed = await feature.listVersions({ ...ctx, http: servedFrom(files) }).then((vs) => vs.map((v) => v.version), (err: unknown) => err)
