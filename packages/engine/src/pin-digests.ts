@@ -4,6 +4,12 @@ import { readKeyFiles, readPublicKeys, verifyArtifactSignature, type FeatureHttp
 import type { SignatureTrust } from './signatures.js'
 
 /**
+ * An artifact whose digest was pinned here; `signedBy` is the fingerprint of the key whose detached
+ * signature verified it (the lock records it, so a later locked install notices a downgrade).
+ */
+export type PinnedDigest = Artifact & { signedBy?: string }
+
+/**
  * Trust on first use, only ever at lock time: every artifact whose upstream publishes no digest
  * (`trustOnFirstUse`: Chrome for Testing, AWS CLI) is downloaded once and its sha256 and size
  * filled in, so the lock pins what was fetched now and every later install verifies against that.
@@ -11,14 +17,14 @@ import type { SignatureTrust } from './signatures.js'
  * runner's trusted keys) first, so the pinned digest is the signed one. Other artifacts pass
  * through untouched. Installs never call this: without a lock entry they fail closed (`CHECKSUM_MISSING`).
  */
-export async function pinUnpublishedDigests(artifacts: readonly Artifact[], http: Pick<FeatureHttp, 'open' | 'bytes' | 'resolve'>, trust?: Pick<SignatureTrust, 'extraKeyFiles'>): Promise<Artifact[]> {
+export async function pinUnpublishedDigests(artifacts: readonly Artifact[], http: Pick<FeatureHttp, 'open' | 'bytes' | 'resolve'>, trust?: Pick<SignatureTrust, 'extraKeyFiles'>): Promise<PinnedDigest[]> {
   return Promise.all(artifacts.map(async (a) => {
     if (!a.trustOnFirstUse || a.sha256) return a
     if (!a.detachedSignature) return { ...a, ...(await hashDownload(http, a.url)) }
     const [bytes, signature] = await Promise.all([download(http, a.url), http.bytes(a.detachedSignature.url)])
     const keys = [...(await readPublicKeys(a.detachedSignature.keys, a.detachedSignature.keysSource)), ...(await readKeyFiles(trust?.extraKeyFiles ?? []))]
-    await verifyArtifactSignature({ bytes, signature, file: http.resolve(a.url), signatureFile: http.resolve(a.detachedSignature.url), keys })
-    return { ...a, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length }
+    const signedBy = await verifyArtifactSignature({ bytes, signature, file: http.resolve(a.url), signatureFile: http.resolve(a.detachedSignature.url), keys })
+    return { ...a, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, signedBy }
   }))
 }
 
@@ -29,7 +35,7 @@ export async function pinUnpublishedDigests(artifacts: readonly Artifact[], http
  * The verified bytes are read into memory here and fetched again by the install (the download
  * cache is keyed by sha256, unknown until now).
  */
-export async function pinSignedDigests(artifacts: readonly Artifact[], http: Pick<FeatureHttp, 'open' | 'bytes' | 'resolve'>, trust?: Pick<SignatureTrust, 'extraKeyFiles'>): Promise<Artifact[]> {
+export async function pinSignedDigests(artifacts: readonly Artifact[], http: Pick<FeatureHttp, 'open' | 'bytes' | 'resolve'>, trust?: Pick<SignatureTrust, 'extraKeyFiles'>): Promise<PinnedDigest[]> {
   return Promise.all(artifacts.map(async (a) => (a.detachedSignature ? (await pinUnpublishedDigests([a], http, trust))[0]! : a)))
 }
 

@@ -11,6 +11,7 @@ import { lockedArtifacts, writeLockfile, type LockPlatform, type Lockfile } from
 import { createFeatureContext, isComplete, toolCacheEntry, type FeatureHttp, type ToolCacheEntry } from '@runner-features/installer'
 import type { EngineDeps } from './deps.js'
 import type { PinnedArtifact } from './drift.js'
+import { checkLockedDetachedSigners } from './detached-signers.js'
 import { normaliseError } from './normalise.js'
 import { buildLock, contextFor, loadProject, outdatedError, resolveFresh, resolveFromLock, type ConfigProject, type NetOptions } from './project.js'
 import { withMirrorSource } from './mirror-index.js'
@@ -263,6 +264,7 @@ async function planFeature(rt: RunEnv, platform: Platform, f: Resolved, trust: S
   const check = (artifacts: SignedArtifact[]) => checkSignatures({ ref: f.plugin, http: f.http, trust, logger: f.ctx.logger, where: `${f.id}@${f.version.version}`, artifacts })
   if (pinned) {
     await check(pinned.artifacts.map((artifact, i) => ({ artifact, locked: true, ...pinned.signed[i] })))
+    await checkLockedDetachedSigners({ ref: f.plugin, feature: f.feature, version: f.version, platform, ctx: f.ctx, http: f.http, trust, logger: f.ctx.logger, where: `${f.id}@${f.version.version}`, locked: pinned.locked.map((l, i) => ({ url: l.url, signedBy: pinned.signed[i]?.lockedSigner })) })
     return { ...base, system: false, entry, complete, artifacts: pinned.artifacts, locked: pinned.locked }
   }
   // Asked here, before anything is installed: a missing checksum or platform fails the whole plan.

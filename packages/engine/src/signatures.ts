@@ -89,7 +89,8 @@ function fileNameOf(url: string): string {
 
 /** One artifact to check: its canonical checksum file URL and, from a lock, who signed it then. */
 export interface SignedArtifact {
-  artifact: Pick<Artifact, 'url' | 'sha256'>
+  /** `signedBy`: who signed the artifact's own bytes, when its digest was pinned from a detached signature (pin-digests). */
+  artifact: Pick<Artifact, 'url' | 'sha256'> & { signedBy?: string }
   checksumSource?: string
   /** The artifact comes from the lock (its sha256 is pinned there). */
   locked?: boolean
@@ -100,12 +101,14 @@ export interface SignedArtifact {
  * Verifies the signature of every artifact's checksum file before anything is downloaded, and that
  * each sha256 is the one the *signed* file lists for its file name (so a plugin cannot take a
  * checksum from anywhere else). Returns, per artifact, the fingerprint that signed it (undefined
- * when the upstream does not sign or checks are skipped). Locked artifacts whose lock names a
+ * when the upstream does not sign or checks are skipped; for an upstream that signs the artifact
+ * itself, the signer pin-digests verified). Locked artifacts whose lock names a
  * signer fail `SIGNATURE_DOWNGRADE` when the file is now unsigned or signed by another key.
  */
 export async function checkSignatures(o: { ref: PluginRef; http: FeatureHttp; trust: SignatureTrust; logger: Logger; where: string; artifacts: readonly SignedArtifact[] }): Promise<(string | undefined)[]> {
   const rule = signatureRule(o.ref)
-  if (!rule) return o.artifacts.map(() => undefined)
+  // No checksum-file signatures: the signer of a detached signature verified when pinning, if any.
+  if (!rule) return o.artifacts.map((a) => a.artifact.signedBy)
   if (o.trust.skip) {
     o.logger.warn(`${o.where}: signatures NOT checked (--insecure-skip-signatures / RUNNER_FEATURES_SKIP_SIGNATURES=1); only the sha256 from an unsigned checksum file protects this install`)
     return o.artifacts.map(() => undefined)

@@ -40,3 +40,27 @@ export async function verifyArtifactSignature(o: { bytes: Uint8Array; signature:
   }
   return signer.fingerprint
 }
+
+/**
+ * Who made a detached signature, without the signed bytes: the fingerprint of the trusted key whose
+ * (sub)key ID the signature names. A locked install uses it to notice a downgrade before any
+ * download (the lock's sha256 pins the bytes, which {@link verifyArtifactSignature} checked against
+ * this signature when the lock was written). Not a key nobody trusts: `SIGNATURE_INVALID` with
+ * `details.found` (the key IDs named) and no signer; unreadable: `SIGNATURE_INVALID`.
+ */
+export async function detachedSigner(o: { signature: Uint8Array; file: string; signatureFile: string; keys: readonly TrustedKey[] }): Promise<string> {
+  let signature: openpgp.Signature
+  try {
+    const text = Buffer.from(o.signature).toString('utf8')
+    signature = text.includes('-----BEGIN PGP SIGNATURE-----') ? await openpgp.readSignature({ armoredSignature: text }) : await openpgp.readSignature({ binarySignature: o.signature })
+  } catch (err) {
+    throw new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: not an OpenPGP signature (${(err as Error).message})`, { where: o.file, hint: 'the signature file was changed or a mirror serves another file', cause: err })
+  }
+  const ids = signature.getSigningKeyIDs()
+  const found = ids.map((id) => id.toHex().toUpperCase()).join(', ') || 'none named'
+  const signer = o.keys.find((k) => ids.some((id) => k.key.getKeys(id).length > 0))
+  if (!signer) {
+    throw new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: signed by a key that is not trusted, found key ${found}`, { where: o.file, hint: 'add the key with RUNNER_FEATURES_TRUSTED_KEYS or trustedKeys: if it is really the upstream\'s', details: { signature: o.signatureFile, found } })
+  }
+  return signer.fingerprint
+}
