@@ -42,3 +42,10 @@ test('a .sha256sum naming another file is CHECKSUM_MISSING (never installed unve
   const ctx = fakeContext({ [url]: `${'a'.repeat(64)}  helm-v4.1.4-linux-arm64.tar.gz\n` })
   await expect(feature.artifact!({ version: '4.1.4' }, { os: 'linux', arch: 'x64', libc: 'glibc' }, ctx)).rejects.toMatchObject({ code: 'CHECKSUM_MISSING' })
 })
+
+test('mirrorIndex: the listing with only the mirrored release, as GitHub lists it; listVersions reads it back', async () => {
+  const files = await feature.mirrorIndex!(['4.0.0'], fakeContext({ [API]: fixture('releases.json') }))
+  expect(files.map((f) => f.url)).toEqual([API])
+  expect(JSON.parse(files[0]!.body)).toEqual((JSON.parse(fixture('releases.json')) as { tag_name: string }[]).filter((r) => r.tag_name === 'v4.0.0'))
+  expect((await feature.listVersions(fakeContext({ [API]: files[0]!.body }))).map((v) => v.version)).toEqual(['4.0.0'])
+})

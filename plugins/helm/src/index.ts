@@ -1,4 +1,4 @@
-import { checksumFor, defineFeature, githubReleaseVersions, parseChecksumFile, type GithubReleaseSource, type RemoteVersion } from '@runner-features/kit'
+import { checksumFor, defineFeature, githubReleaseMirrorIndex, githubReleaseVersions, parseChecksumFile, type GithubReleaseSource, type RemoteVersion } from '@runner-features/kit'
 import pkg from '../package.json' with { type: 'json' }
 
 const manifest = pkg.runner.feature
@@ -21,6 +21,9 @@ export default defineFeature(pkg, {
   async listVersions(ctx): Promise<RemoteVersion[]> {
     return githubReleaseVersions(RELEASES, ctx)
   },
+
+  /** For `mirror build`: the helm/helm listing with only the mirrored releases (api.github.com/repos/helm/helm/releases). */
+  mirrorIndex: (versions, ctx) => githubReleaseMirrorIndex(RELEASES, versions, ctx),
 
   async artifact(version, platform, ctx) {
     const file = `helm-v${version.version}-linux-${HELM_ARCH[platform.arch]}.tar.gz`

@@ -8,7 +8,7 @@ import { hashicorpArtifact, hashicorpMirrorIndex, hashicorpVersions } from './ha
 import { urlTemplateArtifact, urlTemplateMirrorIndex, urlTemplateVersions } from './url-template.js'
 import { platformWords, renderTemplate, type TargetPlatform } from './template.js'
 
-export { githubAuthHeaders, githubReleaseVersions, githubReleasesUrl, githubRepoBase, GITHUB_API } from './github-release.js'
+export { githubAuthHeaders, githubReleaseMirrorIndex, githubReleaseVersions, githubReleasesUrl, githubRepoBase, GITHUB_API } from './github-release.js'
 export { checksumFor, normalizeChecksumText, parseRhashTable, parseSha256Sums, parseSingleSha256 } from './checksums.js'
 export { archiveOf, platformWords, renderTemplate, type TargetPlatform } from './template.js'
 
