@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { buildDemoMirror, pluginMirror, startMirrorServer, type DemoMirror, type MirrorServer, type PluginMirror } from '@runner-features/fixture-mirror'
 import { RUNNER_BIN, sandbox, type RunResult, type Sandbox } from './helpers.js'
+import { realKubectlUnavailable } from '../../../plugins/kubectl/test/real-kubectl.ts'
 
 const isRoot = process.getuid?.() === 0
 
@@ -124,6 +125,43 @@ test('a built mirror resolves nodejs@20, terraform@1.5 and go@1.19 to the mirror
     }
   } finally {
     python?.kill()
+    await online.cleanup()
+  }
+}, 300_000)
+
+// kubectl synthesizes its versions from dl.k8s.io's stable marker files, which cannot be trimmed
+// to one version (a marker saying v1.33.9 means every 1.33 patch exists), so its plugin has no
+// mirrorIndex: the build says so and the manifest lists it, and its frozen install still works.
+test.skipIf(realKubectlUnavailable() !== undefined)('a feature whose plugin cannot trim its index is built frozen-only, with a warning and in the manifest; its frozen install from the mirror works', async () => {
+  const kubectl = await pluginMirror('kubectl')
+  const kubeServer = await startMirrorServer(kubectl.root)
+  const online = await sandbox({ RUNNER_FEATURES_MIRROR_KUBECTL: kubeServer.url, RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  try {
+    const repo = join(online.dir, 'repo')
+    await mkdir(join(repo, '.github'), { recursive: true })
+    const config = join(repo, '.github', 'runner-config.yml')
+    await writeFile(config, `features:\n  - kubectl@${kubectl.versions[0]}\n  - terraform@1.5.0\n`)
+    const lock = await online.runner(['features', 'lock', '--platform', 'linux-x64', '--config', config])
+    expect(lock.exitCode, lock.all).toBe(0)
+    const dir = join(online.dir, 'mirror')
+    const built = await online.runner(['features', 'mirror', 'build', dir, '--config', config])
+    expect(built.exitCode, built.all).toBe(0)
+    expect(built.stderr).toContain(`kubectl@${kubectl.versions[0]}: no version index in the mirror, so it serves \`install --frozen\` only (the kubectl plugin does not say how to trim its version index (no mirrorIndex))`)
+    expect(built.stdout).toContain('frozen installs only (no version index): kubectl')
+    const manifest = JSON.parse(await readFile(join(dir, 'runner-features-mirror.json'), 'utf8')) as Manifest
+    expect(manifest.frozenOnly).toEqual(['kubectl'])
+    expect(manifest.files.filter((f) => f.kind === 'index').map((f) => f.path)).toEqual(['releases.hashicorp.com/terraform/index.json'])
+
+    const airGapped = await sandbox({ RUNNER_FEATURES_MIRRORS: ['dl.k8s.io', 'releases.hashicorp.com'].map((h) => `https://${h}/=${dir}/${h}/`).join(','), RUNNER_FEATURES_MIRRORS_ONLY: '1' })
+    try {
+      const r = await offlineRun(airGapped, ['features', 'install', '--frozen', '--config', config])
+      expect(r.exitCode, r.all).toBe(0)
+      expect((await execa(join(airGapped.binDir, 'kubectl'), ['version', '--client'])).stdout).toContain(`v${kubectl.versions[0]}`)
+    } finally {
+      await airGapped.cleanup()
+    }
+  } finally {
+    await kubeServer.close()
     await online.cleanup()
   }
 }, 300_000)
