@@ -19,9 +19,12 @@ import type { RunEnv } from './run-env.js'
 export async function vendorBundle(rt: RunEnv, o: Omit<MirrorBuildOptions, 'dir'> & { out: string; registry: string }): Promise<MirrorManifest> {
   const dir = await mkdtemp(join(tmpdir(), 'rf-vendor-'))
   try {
-    const built = await buildMirror(rt, { ...o, dir })
+    // Plugin tarballs first: small, and a plugin that cannot be verified fails before any large download.
+    // Without a usable lock there is nothing to fetch; buildMirror says why.
     const project = await loadProject(rt, o.cwd, o.config)
-    const plugins = await vendorPlugins(project, project.lock!, dir, { registry: o.registry, logger: o.logger })
+    const usable = project.lock && !project.lockDifferences.length
+    const plugins = usable ? await vendorPlugins(project, project.lock!, dir, { registry: o.registry, logger: o.logger }) : []
+    const built = await buildMirror(rt, { ...o, dir })
     const manifest: MirrorManifest = { ...built, files: [...built.files, ...plugins].sort((a, b) => a.path.localeCompare(b.path)) }
     await writeFile(join(dir, MIRROR_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
     await packDirectory(dir, o.out)
