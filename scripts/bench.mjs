@@ -11,17 +11,20 @@
 //   second install  same artifact into another tool cache (store of extracted trees): ≤ 0.2× fresh
 //   five features   nodejs, terraform, powershell, go, java in one command: ≤ 1.3× the slowest alone
 //
-// Flags: --runs N (default 15; installs use min(N, 5) pairs), --check (exit 1 when a target is missed).
+// Flags: --runs N (default 15; installs use min(N, 5) pairs), --check (exit 1 when a target is missed),
+// --startup-only (only --version and features list: seconds, no installs, for a shared machine),
+// --cli DIR (time that already deployed CLI, e.g. an older build for a before/after, instead of deploying this tree).
 import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 15
 const check = args.includes('--check')
+const startupOnly = args.includes('--startup-only')
 const node = process.execPath
 const work = mkdtempSync(join(tmpdir(), 'rf-bench-'))
 
@@ -38,7 +41,8 @@ function deployCli() {
   if (res.status !== 0) throw new Error(`pnpm deploy of the CLI failed (run \`pnpm build\` first): ${res.stderr || res.stdout}`)
   return join(dir, 'bin', 'run.js')
 }
-const runner = deployCli()
+const cliArg = args.indexOf('--cli')
+const runner = cliArg === -1 ? deployCli() : join(resolve(args[cliArg + 1]), 'bin', 'run.js')
 
 // Figures without NODE_EXTRA_CA_CERTS (it triples Node's own start-up here: shared/reference/mise-aqua.md §6).
 const baseEnv = { ...process.env }
@@ -103,6 +107,16 @@ function miseBinary() {
 }
 
 const results = []
+/** Prints the table of `results` and saves them, with `extra`, to .bench/results.json; exit 1 under --check when a target is missed. */
+function printResults(extra) {
+  console.log(`\nrunner-features benchmarks (${runs} runs, medians, ms; Node ${process.version}; NODE_EXTRA_CA_CERTS unset)\n`)
+  const rows = [['case', 'ms', 'floor ms', 'ratio', 'target', ''], ...results.map((r) => [r.name, String(r.ms), String(r.floorMs), `${r.ratio}×`, r.target, r.ok ? 'ok' : 'MISSED'])]
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '))
+  mkdirSync(join(root, '.bench'), { recursive: true })
+  writeFileSync(join(root, '.bench', 'results.json'), `${JSON.stringify({ node: process.version, runs, results, ...extra }, null, 2)}\n`)
+  if (check && results.some((r) => !r.ok)) process.exitCode = 1
+}
 function report(name, value, floor, target, kind = 'max') {
   const ratio = value / floor
   const ok = kind === 'max' ? ratio <= target : ratio >= target
@@ -159,6 +173,12 @@ try {
   report('features list, 30 plugins (image wrapper)', a.list30Image, a.floor, 1.5)
   report('features list, 100 vs 0 plugins (flat)', a.list100, a.list0, 1.15)
   const withCa = measure({ floor: [node, ['-e', '0'], { ...baseEnv, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt' }], version: [node, [runner, '--version'], { ...env(), NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt' }] }, Math.min(runs, 7))
+  if (startupOnly) {
+    printResults({ withCa })
+    console.log(`\nwith NODE_EXTRA_CA_CERTS set: floor ${withCa.floor.toFixed(1)} ms, --version ${withCa.version.toFixed(1)} ms (${(withCa.version / withCa.floor).toFixed(2)}×)`)
+    rmSync(work, { recursive: true, force: true })
+    process.exit()
+  }
 
   // 2. installs against the loopback mirrors. Signature checks are ON: the fixture mirrors sign
   // their checksum files with a test key, trusted here as a re-signing mirror's key would be.
@@ -242,18 +262,12 @@ try {
   report('no-op install (mirror down: zero requests)', noop.noop, noop.floor, 2)
   report('no-op install, image wrapper (mirror down)', noop.noopImage, noop.floor, 2)
 
-  console.log(`\nrunner-features benchmarks (${runs} runs, medians, ms; Node ${process.version}; NODE_EXTRA_CA_CERTS unset)\n`)
-  const rows = [['case', 'ms', 'floor ms', 'ratio', 'target', ''], ...results.map((r) => [r.name, String(r.ms), String(r.floorMs), `${r.ratio}×`, r.target, r.ok ? 'ok' : 'MISSED'])]
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '))
+  printResults({ install, five: { together, alone }, withCa })
   console.log(`\nnodejs@${NODE}, ${install.pairs} pairs: runner ${install.fresh.toFixed(0)} ms, mise ${install.mise.toFixed(0)} ms, second install ${install.second.toFixed(0)} ms`)
   console.log(`  runner ${fresh.map((x) => x.toFixed(0)).join(' ')} | mise ${miseRuns.map((x) => x.toFixed(0)).join(' ')} | second ${second.map((x) => x.toFixed(0)).join(' ')}`)
   console.log(`five features: together ${median(together).toFixed(0)} ms; alone ${Object.entries(aloneMs).map(([f, ms]) => `${f} ${ms.toFixed(0)}`).join(', ')}`)
   console.log(`with NODE_EXTRA_CA_CERTS set: floor ${withCa.floor.toFixed(1)} ms, --version ${withCa.version.toFixed(1)} ms (${(withCa.version / withCa.floor).toFixed(2)}×)`)
   console.log(`oclif-routed command (features install --help): ${a.oclifHelp.toFixed(1)} ms (${(a.oclifHelp / a.floor).toFixed(2)}× floor) — the cost the fast paths avoid`)
-  mkdirSync(join(root, '.bench'), { recursive: true })
-  writeFileSync(join(root, '.bench', 'results.json'), `${JSON.stringify({ node: process.version, runs, results, install, five: { together, alone }, withCa }, null, 2)}\n`)
-  if (check && results.some((r) => !r.ok)) process.exitCode = 1
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

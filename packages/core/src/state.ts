@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { RunnerError } from './errors.js'
 import { withFileLock, type LockOptions } from './file-lock.js'
@@ -63,7 +64,9 @@ function isRecord(x: unknown): x is InstalledRecord {
 export async function readState(file: string): Promise<InstalledState> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    // Synchronous: on the `list` and no-op paths this is the only async file read, and the first
+    // one starts libuv's thread pool, which costs more than reading this small file.
+    text = readFileSync(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY, installs: [] }
     throw fsError(err, { action: 'reading the installed-state manifest', path: file, kind: 'state dir' })
