@@ -60,6 +60,13 @@ describe('trimmedIndex', () => {
     expect(await trimmedIndex(tool, '1.2.0', ctxServing({}))).toEqual({ frozenOnly: 'the tool plugin does not say how to trim its version index (no mirrorIndex)' })
   })
 
+  test('frozen-only, naming the error, when the index cannot be read (the mirror is still built for frozen installs)', async () => {
+    const tool = featureFromPackage({ name: '@acme/tool', runner: { feature: manifest } }, {
+      mirrorIndex: async () => { throw new RunnerError('OFFLINE_UNAVAILABLE', 'offline, and not cached', { where: 'https://api.github.com/repos/acme/tool/releases' }) },
+    })
+    expect(await trimmedIndex(tool, '1.2.0', ctxServing({}))).toEqual({ frozenOnly: 'its version index could not be read: OFFLINE_UNAVAILABLE: https://api.github.com/repos/acme/tool/releases: offline, and not cached' })
+  })
+
   test('frozen-only when the trimmed files miss one that listVersions reads', async () => {
     const tool = featureFromPackage({ name: '@acme/tool', runner: { feature: manifest } }, {
       listVersions: async (ctx) => [{ version: await ctx.http.text('https://github.com/acme/tool/VERSION') }],

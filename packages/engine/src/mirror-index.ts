@@ -30,12 +30,17 @@ export async function trimmedIndex(feature: Feature, version: string, ctx: Featu
   // Distro packages: resolved by the package manager, no upstream index to serve.
   if (version === SYSTEM_VERSION) return { files: [] }
   if (!feature.mirrorIndex) return { frozenOnly: `the ${feature.id} plugin does not say how to trim its version index (no mirrorIndex)` }
-  const files = await feature.mirrorIndex([version], ctx)
+  // The index is what resolution needs, not what a frozen install needs: when it cannot be read
+  // (an offline build from the download cache, say) the mirror is still built, frozen-only, and says so.
+  const files = await feature.mirrorIndex([version], ctx).catch((err: unknown) => err)
+  if (!Array.isArray(files)) return { frozenOnly: `its version index could not be read: ${describe(files)}` }
   const listed = await feature.listVersions({ ...ctx, http: servedFrom(files) }).then((vs) => vs.map((v) => v.version), (err: unknown) => err)
-  if (!Array.isArray(listed)) return { frozenOnly: `its trimmed index does not list versions: ${listed instanceof Error ? listed.message : String(listed)}` }
+  if (!Array.isArray(listed)) return { frozenOnly: `its trimmed index does not list versions: ${describe(listed)}` }
   if (!listed.includes(version)) return { frozenOnly: `the upstream index no longer lists ${version}` }
   return { files }
 }
+
+const describe = (err: unknown): string => (isRunnerError(err) ? `${err.code}: ${err.where ? `${err.where}: ` : ''}${err.message}` : err instanceof Error ? err.message : String(err))
 
 /** An HttpClient that answers from trimmed files only, by the path a static server would map each URL to. */
 function servedFrom(files: readonly MirrorIndexFile[]): HttpClient {
