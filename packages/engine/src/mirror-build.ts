@@ -95,8 +95,12 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
         }
       }
     }
-    // After the checksum files: go's checksum file is its index, which the trimmed copy replaces.
-    const index = await trimmedIndex(await project.feature(id), feature.version, ctx)
+    // After the checksum files: go's and python's checksum file is their index, which the trimmed
+    // copy replaces — unless it is signed (a trimmed copy would fail its signature: frozen-only).
+    // With the locked options, as the install reads them (python's `release` picks the file it lists).
+    let index = await trimmedIndex(await project.feature(id), feature.version, { ...ctx, options: feature.options })
+    const signed = 'files' in index && rule ? index.files.find((f) => files.get(f.url)?.kind === 'checksums') : undefined
+    if (signed) index = { frozenOnly: `its index ${redactUrl(signed.url)} is a signed checksum file, which a trimmed copy would no longer match` }
     if ('files' in index) {
       for (const f of index.files) files.set(f.url, await writeBytes(o.dir, f.url, Buffer.from(f.body, 'utf8'), f.kind === 'checksums' ? 'checksums' : 'index'))
     } else {

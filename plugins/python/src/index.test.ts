@@ -96,3 +96,15 @@ test.each([
     expect.objectContaining({ code: 'UNSUPPORTED_PLATFORM', hint: expect.stringContaining('debian >=11, ubuntu >=20.04') }),
   )
 })
+
+test('mirrorIndex: SHA256SUMS with only the mirrored version\'s install_only lines, as upstream wrote them; the pinned release\'s file with the release option', async () => {
+  const files = await feature.mirrorIndex!(['3.12.7'], fakeContext({ [LATEST]: SUMS }))
+  expect(files.map((f) => f.url)).toEqual([LATEST])
+  const kept = SUMS.split('\n').filter((l) => /cpython-3\.12\.7\+20241016-[a-z0-9_]+-unknown-linux-(gnu|musl)-install_only(_stripped)?\.tar\.gz$/.test(l))
+  expect(files[0]!.body).toBe(kept.map((l) => `${l}\n`).join(''))
+  const mirror = fakeContext({ [LATEST]: files[0]!.body })
+  expect(await feature.listVersions(mirror)).toEqual([{ version: '3.12.7' }])
+  expect((await feature.artifact({ version: '3.12.7' }, { os: 'linux', arch: 'x64', libc: 'glibc' }, mirror)).sha256).toBe('cd92dc5070ae0e8010943c200cd57c0aa8cfa085c5ba9dc7d76ed43963a17d3c')
+  const pinned = 'https://github.com/astral-sh/python-build-standalone/releases/download/20241016/SHA256SUMS'
+  expect((await feature.mirrorIndex!(['3.13.0'], { ...fakeContext({ [pinned]: SUMS }), options: { release: '20241016' } })).map((f) => f.url)).toEqual([pinned])
+})

@@ -69,6 +69,19 @@ export default defineFeature(pkg, {
     return [...new Set(list.map((a) => a.version))].map((version) => ({ version }))
   },
 
+  /**
+   * For `mirror build`: the release's SHA256SUMS (what `listVersions` reads) with only the lines of
+   * the mirrored versions' install_only builds, as upstream wrote them. It is not signed, so the
+   * trimmed copy serves frozen installs as well as the full one.
+   */
+  async mirrorIndex(versions, ctx) {
+    const url = sumsUrl(ctx)
+    const text = await ctx.http.text(url)
+    const kept = new Set(parsePbsAssets(parseChecksumFile(text, url)).filter((a) => versions.includes(a.version)).map((a) => a.file))
+    const lines = text.split(/\r?\n/).filter((line) => kept.has(line.trim().split(/\s+/).pop()?.replace(/^\*/, '') ?? ''))
+    return [{ url, body: lines.map((l) => `${l.trimEnd()}\n`).join('') }]
+  },
+
   async artifact(version, platform, ctx) {
     const { url, assets: list } = await assets(ctx)
     const asset = pickPbsAsset(list, version.version, platform.arch, platform.libc, `python@${version.version} (${url})`)
