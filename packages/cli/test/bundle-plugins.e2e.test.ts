@@ -21,6 +21,7 @@ const NAME = '@acme/runner-feature-hello'
 const TARBALL = 'plugins/acme-runner-feature-hello-3.1.4.tgz'
 const fixture = fileURLToPath(new URL('./fixtures/hello-plugin', import.meta.url))
 const isRoot = process.getuid?.() === 0
+const SUMS = (script: string) => Buffer.concat([Buffer.from('# r\xe9sum\xe9 (Latin-1)\n', 'latin1'), Buffer.from(`${createHash('sha256').update(script).digest('hex')}  hello\n`)])
 
 let work: string
 let upstream: MirrorServer
@@ -34,7 +35,8 @@ beforeAll(async () => {
   await mkdir(join(work, 'upstream', '2.0.0'), { recursive: true })
   await writeFile(join(work, 'upstream', 'index.json'), JSON.stringify({ versions: ['2.0.0'] }))
   await writeFile(join(work, 'upstream', '2.0.0', 'hello'), script)
-  await writeFile(join(work, 'upstream', '2.0.0', 'SHA256SUMS'), `${createHash('sha256').update(script).digest('hex')}  hello\n`)
+  // A comment line in Latin-1 (not UTF-8): the bundle must carry the checksum file's exact bytes.
+  await writeFile(join(work, 'upstream', '2.0.0', 'SHA256SUMS'), SUMS(script))
   upstream = await startMirrorServer(join(work, 'upstream'))
 }, 60_000)
 afterAll(async () => {
@@ -95,8 +97,17 @@ test('vendor bundles the locked plugin tarball; install --from installs plugin t
   const bundle = join(work, 'bundle.tar')
   const vendored = await online.runner(['features', 'vendor', '-o', bundle, '--config', config, '--registry', registry.url, '--json'])
   expect(vendored.exitCode, vendored.all).toBe(0)
-  const manifest = JSON.parse(vendored.stdout) as { files: Array<{ path: string; kind: string; sha256: string }> }
+  const manifest = JSON.parse(vendored.stdout) as { files: Array<{ path: string; kind: string; sha256: string }>; frozenOnly?: string[] }
   expect(manifest.files).toContainEqual(expect.objectContaining({ path: TARBALL, kind: 'plugin' }))
+  // A bundle only serves frozen installs: no version index, and no "frozen-only" noise for hello,
+  // whose plugin has no index trimmer (`mirror build` warns about it).
+  expect(manifest.files.filter((f) => f.kind === 'index')).toEqual([])
+  expect(manifest.frozenOnly).toBeUndefined()
+  expect(vendored.stderr).not.toContain('no version index')
+  expect(vendored.stderr).not.toContain('frozen')
+  const built = await online.runner(['features', 'mirror', 'build', join(work, 'mirror'), '--config', config])
+  expect(built.exitCode, built.all).toBe(0)
+  expect(built.stderr).toContain('hello@2.0.0: no version index in the mirror')
 
   // A registry serving other bytes for the same version: vendor refuses it and writes no bundle.
   const other = await startRegistry(join(work, 'registry-b'))
@@ -111,21 +122,31 @@ test('vendor bundles the locked plugin tarball; install --from installs plugin t
   // The air gap: no registry, no upstream, no network; a fresh home, plugins dir and caches.
   await Promise.all(registries.map((r) => r.stop()))
   const airGapped = await box()
-  const installed = await offlineRun(airGapped, ['features', 'install', '--from', bundle, '--config', config])
+  const installed = await offlineRun(airGapped, ['features', 'install', '--from', bundle, '--config', config, '--json'])
   expect(installed.exitCode, installed.all).toBe(0)
   expect(installed.stderr).toContain(`installed plugin ${NAME}@3.1.4 (feature "hello") from the bundle`)
+  // --json: the features' report plus what came from the bundle besides them.
+  const report = JSON.parse(installed.stdout) as { results: Array<{ id: string; status: string }>; bundle: { file: string; plugins: unknown[] } }
+  expect(report.results).toContainEqual(expect.objectContaining({ id: 'hello', status: 'installed' }))
+  expect(report.bundle).toEqual({
+    file: bundle,
+    plugins: [{ feature: 'hello', name: NAME, version: '3.1.4', integrity, status: 'installed', dir: join(airGapped.dir, 'plugins', 'node_modules', '@acme', 'runner-feature-hello') }],
+  })
   expect((await execa(join(airGapped.binDir, 'hello'))).stdout).toBe('hello 2.0.0')
   const index = JSON.parse(await readFile(join(airGapped.dir, 'plugins', 'package.json'), 'utf8'))
   expect(index.runnerFeatures.integrity[NAME]).toBe(integrity)
   // Again: the plugin is there with the locked integrity, so it is not reinstalled.
-  const again = await offlineRun(airGapped, ['features', 'install', '--from', bundle, '--config', config])
+  const again = await offlineRun(airGapped, ['features', 'install', '--from', bundle, '--config', config, '--json'])
   expect(again.exitCode, again.all).toBe(0)
   expect(again.stderr).not.toContain('from the bundle into')
+  expect((JSON.parse(again.stdout) as { bundle: { plugins: unknown[] } }).bundle.plugins).toEqual([{ feature: 'hello', name: NAME, version: '3.1.4', integrity, status: 'already-installed' }])
 
   // Tampered bundles: another tarball (same name and version) in place of the vendored one.
   const unpacked = join(work, 'unpacked')
   await mkdir(unpacked)
   await execa('tar', ['-xf', bundle, '-C', unpacked])
+  // The checksum file travelled byte for byte (its Latin-1 line was not re-encoded as UTF-8).
+  expect(await readFile(join(unpacked, 'hello.example.com', '2.0.0', 'SHA256SUMS'))).toEqual(await readFile(join(work, 'upstream', '2.0.0', 'SHA256SUMS')))
   const packed = await execa('npm', ['pack', '--json', '--pack-destination', work], { cwd: await pluginCopy('hello-c', true) })
   await cp(join(work, JSON.parse(packed.stdout)[0].filename), join(unpacked, ...TARBALL.split('/')))
   const repack = async (file: string) => {

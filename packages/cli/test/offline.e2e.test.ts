@@ -157,6 +157,13 @@ describe('mirror build', () => {
       expect(paths).toContain(`nodejs.org/dist/v${nodeVersion}/SHASUMS256.txt`)
       expect(paths.some((p) => p.startsWith(`github.com/mikefarah/yq/releases/download/v${yqVersion}/yq_linux_amd64`))).toBe(true)
       expect(JSON.parse(await readFile(join(dir, 'runner-features-mirror.json'), 'utf8'))).toMatchObject({ format: 1, platforms: ['linux-x64'] })
+      // Checksum files and signatures are copied byte for byte. terraform's .sig is a binary OpenPGP
+      // signature (a packet tag byte first, not armor text), which the mirrorsOnly install below verifies.
+      const sums = `terraform/${TF}/terraform_${TF}_SHA256SUMS`
+      const sig = await readFile(join(demo.hashicorp.root, `${sums}.72D7468F.sig`))
+      expect(sig[0]! & 0x80).toBe(0x80)
+      expect(await readFile(join(dir, 'releases.hashicorp.com', `${sums}.72D7468F.sig`))).toEqual(sig)
+      expect(await readFile(join(dir, 'releases.hashicorp.com', sums))).toEqual(await readFile(join(demo.hashicorp.root, sums)))
 
       const port = await freePort()
       python = execa('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { reject: false })
@@ -169,6 +176,7 @@ describe('mirror build', () => {
       try {
         const r = await mirrored.runner(['features', 'install', '--frozen', '--config', config])
         expect(r.exitCode, r.all).toBe(0)
+        expect(r.all).not.toContain('signatures NOT checked')
         expect((await execa(join(mirrored.binDir, 'terraform'), ['version'])).stdout).toContain(`Terraform v${TF}`)
         expect((await execa(join(mirrored.binDir, 'node'), ['--version'])).stdout.trim()).toBe(`v${nodeVersion}`)
         expect((await execa(join(mirrored.binDir, 'yq'), ['--version'])).stdout).toContain(yqVersion)
@@ -214,6 +222,11 @@ describe('vendor and install --from', () => {
       const vendored = await online.runner(['features', 'vendor', '-o', bundle, '--config', config])
       expect(vendored.exitCode, vendored.all).toBe(0)
       expect(vendored.stdout).toContain(`terraform@${TF}`)
+      // No version indexes (install --from is frozen): none in the manifest, no frozen-only warning.
+      const bundled = JSON.parse((await execa('tar', ['-xOf', bundle, 'runner-features-mirror.json'])).stdout) as { files: { kind: string }[]; frozenOnly?: string[] }
+      expect(bundled.files.map((f) => f.kind).filter((k) => k === 'index')).toEqual([])
+      expect(bundled.frozenOnly).toBeUndefined()
+      expect(vendored.stderr).not.toContain('no version index')
 
       // The other side: the same repo (config + lock), no network, an empty download cache.
       const r = await offlineRun(airGapped, ['features', 'install', '--from', bundle, '--config', config])

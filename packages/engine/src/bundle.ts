@@ -14,7 +14,8 @@ import type { RunEnv } from './run-env.js'
 /**
  * `runner features vendor -o bundle.tar`: the mirror directory of the locked set
  * ({@link buildMirror}) plus the npm tarball of every locked plugin that does not ship with the CLI
- * (`plugins/`, kind `plugin`), packed as one tar, its manifest at the root.
+ * (`plugins/`, kind `plugin`), packed as one tar, its manifest at the root. Unlike `mirror build`
+ * it holds no version index (nor a `frozenOnly` list): the bundle serves frozen installs only.
  */
 export async function vendorBundle(rt: RunEnv, o: Omit<MirrorBuildOptions, 'dir'> & { out: string; registry: string }): Promise<MirrorManifest> {
   const dir = await mkdtemp(join(tmpdir(), 'rf-vendor-'))
@@ -24,7 +25,8 @@ export async function vendorBundle(rt: RunEnv, o: Omit<MirrorBuildOptions, 'dir'
     const project = await loadProject(rt, o.cwd, o.config)
     const usable = project.lock && !project.lockDifferences.length
     const plugins = usable ? await vendorPlugins(project, project.lock!, dir, { registry: o.registry, logger: o.logger }) : []
-    const built = await buildMirror(rt, { ...o, dir })
+    // No version indexes: `install --from` is always frozen and never reads one.
+    const built = await buildMirror(rt, { ...o, dir, indexes: false })
     const manifest: MirrorManifest = { ...built, files: [...built.files, ...plugins].sort((a, b) => a.path.localeCompare(b.path)) }
     await writeFile(join(dir, MIRROR_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
     await packDirectory(dir, o.out)

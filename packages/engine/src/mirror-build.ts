@@ -49,6 +49,12 @@ export interface MirrorBuildOptions {
   mirrors: ReadonlyMap<string, string>
   logger: Logger
   signal: AbortSignal
+  /**
+   * Also write each feature's trimmed version index (default true). `vendor` turns it off: its
+   * bundle only ever serves `install --from`, which is frozen and never reads an index, so trimming
+   * would only add files and a "frozen-only" warning for every plugin without a trimmer.
+   */
+  indexes?: boolean
 }
 
 /**
@@ -84,8 +90,7 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
         if (!files.has(artifact.url)) files.set(artifact.url, await writeArtifact(o.dir, artifact, rt.cacheDir, http))
         const sums = artifact.checksumSource
         if (!sums || files.has(sums)) continue
-        const text = Buffer.from(await http.text(sums), 'utf8')
-        files.set(sums, await writeBytes(o.dir, sums, text, 'checksums'))
+        files.set(sums, await writeBytes(o.dir, sums, await exactBytes(http, sums), 'checksums'))
         for (const suffix of rule?.suffixes ?? []) {
           const bytes = await http.bytes(sums + suffix).catch((err: unknown) => {
             if (isRunnerError(err) && [404, 410].includes(err.details?.status as number)) return undefined
@@ -98,14 +103,17 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
     // After the checksum files: go's and python's checksum file is their index, which the trimmed
     // copy replaces — unless it is signed (a trimmed copy would fail its signature: frozen-only).
     // With the locked options, as the install reads them (python's `release` picks the file it lists).
-    let index = await trimmedIndex(await project.feature(id), feature.version, { ...ctx, options: feature.options })
-    const signed = 'files' in index && rule ? index.files.find((f) => files.get(f.url)?.kind === 'checksums') : undefined
-    if (signed) index = { frozenOnly: `its index ${redactUrl(signed.url)} is a signed checksum file, which a trimmed copy would no longer match` }
-    if ('files' in index) {
-      for (const f of index.files) files.set(f.url, await writeBytes(o.dir, f.url, Buffer.from(f.body, 'utf8'), f.kind === 'checksums' ? 'checksums' : 'index'))
-    } else {
-      frozenOnly.push(id)
-      o.logger.warn(`${id}@${feature.version}: no version index in the mirror, so it serves \`install --frozen\` only (${index.frozenOnly})`)
+    // Not for a vendor bundle (`indexes: false`): there go's and python's full checksum files stay.
+    if (o.indexes !== false) {
+      let index = await trimmedIndex(await project.feature(id), feature.version, { ...ctx, options: feature.options })
+      const signed = 'files' in index && rule ? index.files.find((f) => files.get(f.url)?.kind === 'checksums') : undefined
+      if (signed) index = { frozenOnly: `its index ${redactUrl(signed.url)} is a signed checksum file, which a trimmed copy would no longer match` }
+      if ('files' in index) {
+        for (const f of index.files) files.set(f.url, await writeBytes(o.dir, f.url, Buffer.from(f.body, 'utf8'), f.kind === 'checksums' ? 'checksums' : 'index'))
+      } else {
+        frozenOnly.push(id)
+        o.logger.warn(`${id}@${feature.version}: no version index in the mirror, so it serves \`install --frozen\` only (${index.frozenOnly})`)
+      }
     }
     await http.commitIndexCache()
   }
@@ -114,7 +122,8 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
     lockSha256: sha256(await readFile(project.lockFile)),
     platforms,
     features: Object.fromEntries(Object.entries(lock.features).map(([id, f]) => [id, f.version])),
-    frozenOnly,
+    // A bundle serves frozen installs only: no list to give.
+    ...(o.indexes === false ? {} : { frozenOnly }),
     files: [...files.values()].sort((a, b) => a.path.localeCompare(b.path)),
   }
   await writeFile(join(o.dir, MIRROR_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
@@ -152,6 +161,17 @@ async function writeArtifact(root: string, artifact: LockedArtifact, cacheDir: s
     await rm(tmp, { force: true })
   }
   return { url: artifact.url, path, sha256: artifact.sha256, size, kind: 'artifact' }
+}
+
+/**
+ * A checksum file's exact bytes, which its signature covers. The text read shares the install's
+ * index cache (so a build offline from the cache still has the file) and is exact whenever it
+ * decoded cleanly: UTF-8 decoding that replaced nothing with U+FFFD is lossless, and encoding it
+ * again gives the same bytes. Otherwise the raw bytes are read.
+ */
+async function exactBytes(http: ReturnType<typeof contextFor>['http'], url: string): Promise<Buffer> {
+  const text = await http.text(url)
+  return text.includes('\uFFFD') ? http.bytes(url) : Buffer.from(text, 'utf8')
 }
 
 /** Checksum files, signatures and indexes: where a static server looks for the URL (query dropped). */

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { RunnerCommand, configFlag, mirrorFlag, refreshFlag } from '../../base-command.js'
 import { resolve } from 'node:path'
 import type { InstallReport, OpenedBundle } from '@runner-features/engine'
+import type { BundlePluginReport } from '../../ops/bundle-plugins.js'
 import { runInstall } from '../../ops/install-run.js'
 import { createRuntime } from '../../runtime.js'
 
@@ -30,12 +31,12 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
     refresh: refreshFlag,
     config: configFlag,
     offline: Flags.boolean({ description: 'Open no network connection: use the download cache, cached indexes, the lock and file:// or directory mirrors only (OFFLINE_UNAVAILABLE names what is missing). Env: RUNNER_FEATURES_OFFLINE=1.', default: false }),
-    from: Flags.string({ description: 'Install the locked set from a bundle written by `runner features vendor` (implies --frozen and --offline; the bundle must match the lock and hold this platform). Third-party plugins the bundle carries are installed first when missing, verified against the lock\'s npm integrity and allowed by the plugin policy.' }),
+    from: Flags.string({ description: 'Install the locked set from a bundle written by `runner features vendor` (implies --frozen and --offline; the bundle must match the lock and hold this platform). Third-party plugins the bundle carries are installed first when missing, verified against the lock\'s npm integrity and allowed by the plugin policy; --json lists them under bundle.plugins (status installed, already-installed, or would-install on --dry-run).' }),
     frozen: Flags.boolean({ description: 'Install exactly what runner-features.lock pins; fail if it is missing, outdated or lacks this platform. Never writes the lock.', default: false }),
     'insecure-skip-signatures': Flags.boolean({ description: 'Do not verify upstream signatures of checksum files (warns on every install; checksums stay mandatory). Env: RUNNER_FEATURES_SKIP_SIGNATURES=1.', default: false }),
   }
 
-  async run(): Promise<InstallReport> {
+  async run(): Promise<InstallReport & { bundle?: { file: string; plugins: BundlePluginReport[] } }> {
     const { argv, flags } = await this.parse(FeaturesInstall)
     // Every HTTP client (features, plugin tarballs) reads the switch from the environment.
     if (flags.offline) process.env.RUNNER_FEATURES_OFFLINE = '1'
@@ -50,15 +51,16 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
     // The engine reads the switch from the run's environment, where the env var sets it too.
     const env = flags['insecure-skip-signatures'] ? { ...process.env, RUNNER_FEATURES_SKIP_SIGNATURES: '1' } : process.env
     try {
-      // Plugins the bundle carries for features this machine lacks, before any feature (not on --dry-run).
-      if (bundle && !flags['dry-run']) {
-        const { installBundledPlugins } = await import('../../ops/bundle-plugins.js')
-        await installBundledPlugins(createRuntime(flags, env), bundle.plugins, { logger: this.logger, configFile: flags.config ? resolve(flags.config) : undefined })
-      }
-      return await runInstall(createRuntime(flags, env), {
+      // Plugins the bundle carries for features this machine lacks, before any feature (--dry-run only lists them).
+      const plugins = bundle
+        ? await (await import('../../ops/bundle-plugins.js')).installBundledPlugins(createRuntime(flags, env), bundle.plugins, { logger: this.logger, configFile: flags.config ? resolve(flags.config) : undefined, dryRun: flags['dry-run'] })
+        : []
+      const report = await runInstall(createRuntime(flags, env), {
         specs: argv as string[], mirror: flags.mirror, dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs, refresh: flags.refresh,
         config: flags.config, frozen: flags.frozen || bundle !== undefined, json: this.jsonEnabled(), logger: this.logger,
       })
+      // Additive: the usual report, plus what came from the bundle besides the features.
+      return flags.from ? { ...report, bundle: { file: resolve(flags.from), plugins } } : report
     } finally {
       await bundle?.cleanup()
     }

@@ -8,7 +8,7 @@ import { createRuntime } from '../../runtime.js'
 
 export default class FeaturesVendor extends RunnerCommand {
   static summary = 'Pack every file the locked set needs (artifacts, checksum files, signatures, third-party plugin tarballs) into one tar for a machine without network.'
-  static description = 'On the other side: runner features install --from <bundle>. The bundle is the `mirror build` directory (each upstream\'s layout) plus a manifest naming the lock it was made from. See docs/offline.md.'
+  static description = 'On the other side: runner features install --from <bundle>. The bundle is the `mirror build` directory (each upstream\'s layout) without version indexes (install --from is always frozen and never reads one) plus a manifest naming the lock it was made from. See docs/offline.md.'
   static examples = ['<%= config.bin %> features vendor -o bundle.tar', '<%= config.bin %> features vendor --platform linux-x64,linux-arm64 -o bundle.tar']
   static flags = {
     output: Flags.string({ char: 'o', description: 'The bundle file to write.', required: true }),
