@@ -4,8 +4,11 @@
 // No top-level await on purpose: a run whose promise never settles (a stream error nobody heard)
 // would end as exit 13 "unsettled top-level await"; here it ends with the exit code the last line
 // of defence (src/last-line.ts) set.
-import { readFileSync, writeSync } from 'node:fs'
 import module from 'node:module'
+
+// Not `import … from 'node:fs'`: Node's ESM facade of fs reads every export, and its lazy stream
+// getters load the streams stack (≈ 2-3 ms; docs/benchmarks.md). getBuiltinModule/require build none.
+const { readFileSync, writeSync } = process.getBuiltinModule?.('node:fs') ?? module.createRequire(import.meta.url)('node:fs')
 
 module.enableCompileCache?.()
 const argv = process.argv.slice(2)
