@@ -3,8 +3,8 @@
 // from the fixture upstreams (terraform 1.5.0/1.5.7/1.6.0, nodejs, go), then installed with ONLY
 // the mirror reachable: over `python3 -m http.server` with mirrorsOnly, and as a directory mirror
 // in a network namespace without network (`unshare -n`, as root; CI runs as root).
-import { execa } from 'execa'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { execa, execaSync } from 'execa'
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -162,6 +162,47 @@ test.skipIf(realKubectlUnavailable() !== undefined)('a feature whose plugin cann
     }
   } finally {
     await kubeServer.close()
+    await online.cleanup()
+  }
+}, 300_000)
+
+// java lists versions from Adoptium's asset query, which a static server answers with one file for
+// every platform and page (the query dropped): its mirrorIndex writes that file with the locked
+// release only, and available_releases. The fixture upstream is a real JDK (Debian's OpenJDK 17
+// repackaged as Temurin; needs apt-get download + dpkg-deb the first time).
+const hasCommands = (...names: string[]) => names.every((n) => execaSync('sh', ['-c', 'command -v "$1"', 'sh', n], { reject: false }).exitCode === 0)
+test.skipIf(!hasCommands('apt-get', 'dpkg-deb'))('java: the built mirror holds the trimmed asset list, so java@17 installs from the directory without --frozen and with no network', async () => {
+  const java = (await pluginMirror('java')) as PluginMirror & { version: string; toolCacheDir: string }
+  const javaServer = await startMirrorServer(java.root)
+  const online = await sandbox({ RUNNER_FEATURES_MIRROR_JAVA: javaServer.url })
+  try {
+    const repo = join(online.dir, 'repo')
+    await mkdir(join(repo, '.github'), { recursive: true })
+    const config = join(repo, '.github', 'runner-config.yml')
+    await writeFile(config, 'features:\n  - java@17\n')
+    const lock = await online.runner(['features', 'lock', '--platform', 'linux-x64', '--config', config])
+    expect(lock.exitCode, lock.all).toBe(0)
+    const dir = join(online.dir, 'mirror')
+    const built = await online.runner(['features', 'mirror', 'build', dir, '--config', config])
+    expect(built.exitCode, built.all).toBe(0)
+    expect(built.stderr).not.toContain('no version index')
+    const manifest = JSON.parse(await readFile(join(dir, 'runner-features-mirror.json'), 'utf8')) as Manifest
+    expect(manifest.frozenOnly).toEqual([])
+    expect(manifest.files.filter((f) => f.kind === 'index').map((f) => f.path).sort()).toEqual(['api.adoptium.net/v3/assets/version/[1.0,100.0]', 'api.adoptium.net/v3/info/available_releases'])
+    const listing = JSON.parse(await readFile(join(dir, 'api.adoptium.net', 'v3', 'assets', 'version', '[1.0,100.0]'), 'utf8')) as { version_data: { semver: string } }[]
+    expect(listing.map((r) => r.version_data.semver)).toEqual([java.version])
+
+    const airGapped = await sandbox({ RUNNER_FEATURES_MIRRORS: `https://api.adoptium.net/=${dir}/api.adoptium.net/`, RUNNER_FEATURES_MIRRORS_ONLY: '1' })
+    try {
+      const r = await offlineRun(airGapped, ['features', 'install', 'java@17'])
+      expect(r.exitCode, r.all).toBe(0)
+      expect(r.stdout).toContain(`java@17 → ${java.version}`)
+      await access(join(airGapped.toolCache, 'Java_Temurin-Hotspot_jdk', `${java.toolCacheDir}`, 'x64.complete'))
+    } finally {
+      await airGapped.cleanup()
+    }
+  } finally {
+    await javaServer.close()
     await online.cleanup()
   }
 }, 300_000)

@@ -77,6 +77,7 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
   const platforms = o.platforms?.length ? [...o.platforms] : present
   const net: NetOptions = { mirrors: o.mirrors, env: rt.env, cacheDir: rt.cacheDir, logger: o.logger, signal: o.signal, refresh: false }
   const files = new Map<string, MirrorFile>()
+  const put = (file: MirrorFile): void => addMirrorFile(files, file)
   const frozenOnly: string[] = []
   for (const [id, feature] of Object.entries(lock.features)) {
     const { http, ctx } = contextFor(project, id, net)
@@ -90,13 +91,13 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
         if (!files.has(artifact.url)) files.set(artifact.url, await writeArtifact(o.dir, artifact, rt.cacheDir, http))
         const sums = artifact.checksumSource
         if (!sums || files.has(sums)) continue
-        files.set(sums, await writeBytes(o.dir, sums, await exactBytes(http, sums), 'checksums'))
+        put(await writeBytes(o.dir, sums, await exactBytes(http, sums), 'checksums'))
         for (const suffix of rule?.suffixes ?? []) {
           const bytes = await http.bytes(sums + suffix).catch((err: unknown) => {
             if (isRunnerError(err) && [404, 410].includes(err.details?.status as number)) return undefined
             throw err
           })
-          if (bytes) files.set(sums + suffix, await writeBytes(o.dir, sums + suffix, bytes, 'signature'))
+          if (bytes) put(await writeBytes(o.dir, sums + suffix, bytes, 'signature'))
         }
       }
     }
@@ -109,7 +110,7 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
       const signed = 'files' in index && rule ? index.files.find((f) => files.get(f.url)?.kind === 'checksums') : undefined
       if (signed) index = { frozenOnly: `its index ${redactUrl(signed.url)} is a signed checksum file, which a trimmed copy would no longer match` }
       if ('files' in index) {
-        for (const f of index.files) files.set(f.url, await writeBytes(o.dir, f.url, Buffer.from(f.body, 'utf8'), f.kind === 'checksums' ? 'checksums' : 'index'))
+        for (const f of index.files) put(await writeBytes(o.dir, f.url, Buffer.from(f.body, 'utf8'), f.kind === 'checksums' ? 'checksums' : 'index'))
       } else {
         frozenOnly.push(id)
         o.logger.warn(`${id}@${feature.version}: no version index in the mirror, so it serves \`install --frozen\` only (${index.frozenOnly})`)
@@ -128,6 +129,16 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
   }
   await writeFile(join(o.dir, MIRROR_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
   return manifest
+}
+
+/**
+ * Lists a file just written, by its URL. Several URLs can be one file of the static layout (the
+ * query dropped: java's asset list of each platform); the one written last is on disk, so it alone
+ * stays listed, and the manifest never names a path twice with different sha256s.
+ */
+export function addMirrorFile(files: Map<string, MirrorFile>, file: MirrorFile): void {
+  for (const [url, other] of files) if (other.path === file.path && url !== file.url) files.delete(url)
+  files.set(file.url, file)
 }
 
 /** `https://host/a/b.zip` → `host/a/b.zip`; refuses anything that could leave the mirror root. */

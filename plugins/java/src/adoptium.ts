@@ -42,9 +42,9 @@ export function binaryUrl(release: Pick<TemurinRelease, 'release_name'>, platfor
 /**
  * Every GA release for a platform (default: the context's), following pages until one is short, answers 404
  * (Adoptium's reply past the last page) or brings no release not seen before (a static mirror
- * answers every page with the same file).
+ * answers every page with the same file). `enough`: stop after the page where it first holds.
  */
-export async function listReleases(ctx: FeatureContext, platform: Pick<Platform, 'arch' | 'libc'> = ctx.platform): Promise<{ releases: TemurinRelease[]; source: string }> {
+export async function listReleases(ctx: FeatureContext, platform: Pick<Platform, 'arch' | 'libc'> = ctx.platform, enough?: (releases: readonly TemurinRelease[]) => boolean): Promise<{ releases: TemurinRelease[]; source: string }> {
   const seen = new Set<string>()
   const releases: TemurinRelease[] = []
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -61,7 +61,7 @@ export async function listReleases(ctx: FeatureContext, platform: Pick<Platform,
       seen.add(r.release_name)
       releases.push(r)
     }
-    if (batch.length < PAGE_SIZE || fresh.length === 0) return { releases, source: assetsUrl(platform, 0) }
+    if (batch.length < PAGE_SIZE || fresh.length === 0 || enough?.(releases)) return { releases, source: assetsUrl(platform, 0) }
   }
   ctx.logger.warn(`java: stopped listing Temurin releases after ${MAX_PAGES} pages of ${assetsUrl(platform, 0)}`)
   return { releases, source: assetsUrl(platform, 0) }
@@ -106,4 +106,24 @@ export function releaseFor(releases: readonly TemurinRelease[], version: string,
   }
   const { os, architecture } = adoptiumPlatform(platform)
   throw new RunnerError('UNSUPPORTED_PLATFORM', `Temurin ${version} has no ${os} ${architecture} JDK tarball`, { where: source, hint: 'pick another version; see runner features versions java' })
+}
+
+/**
+ * For a mirror: the releases named by `versions` (their `version_data.semver`) from each
+ * platform's asset list, as one list. A static server drops the query, so one file answers every
+ * platform's asset query; each release therefore carries the binaries of every listing it was found
+ * in, each entry as Adoptium wrote it: what the unfiltered query returns, with entries left out.
+ * In the order first seen (the lists are newest first).
+ */
+export function mergedReleases(listings: readonly (readonly TemurinRelease[])[], versions: readonly string[]): TemurinRelease[] {
+  const byName = new Map<string, TemurinRelease>()
+  for (const releases of listings) {
+    for (const release of releases) {
+      if (!versions.includes(release.version_data.semver)) continue
+      const kept = byName.get(release.release_name)
+      if (!kept) byName.set(release.release_name, { ...release, binaries: [...release.binaries] })
+      else for (const b of release.binaries) if (!kept.binaries.some((k) => JSON.stringify(k) === JSON.stringify(b))) kept.binaries.push(b)
+    }
+  }
+  return [...byName.values()]
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { RunnerError } from '@runner-features/kit'
+import { RunnerError, type Platform } from '@runner-features/kit'
 import { artifactProblems, fakeContext, pluginProblems } from '@runner-features/kit/testing'
 import feature from './index.js'
-import { assetsUrl, AVAILABLE_RELEASES_URL, binaryUrl, listReleases, PAGE_SIZE, versionsOf } from './adoptium.js'
+import { assetsUrl, AVAILABLE_RELEASES_URL, binaryUrl, listReleases, mergedReleases, PAGE_SIZE, versionsOf } from './adoptium.js'
 import type { TemurinRelease } from './schema.js'
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
@@ -92,6 +92,58 @@ describe('pagination', () => {
     }
     expect((await listReleases(answer({ 0: JSON.stringify(fullPage(100)) }))).releases).toHaveLength(PAGE_SIZE)
     await expect(listReleases(answer({}))).rejects.toBe(notFound)
+  })
+})
+
+describe('mirrorIndex', () => {
+  const ARM = { os: 'linux', arch: 'arm64', libc: 'glibc' } as const
+  const MUSL = { arch: 'x64', libc: 'musl' } as const
+  // The arm64 listing of the same releases: the fixture's Java 8 entry with an aarch64 JDK instead.
+  const java8 = (JSON.parse(assets) as TemurinRelease[]).find((r) => r.version_data.semver === '8.0.302+8')!
+  const arm64Binary = { ...java8.binaries[0]!, architecture: 'aarch64', package: { ...java8.binaries[0]!.package!, name: 'OpenJDK8U-jdk_aarch64_linux_hotspot_8u302b08.tar.gz', checksum: 'b'.repeat(64) } }
+  const arm64Assets = JSON.stringify([{ ...java8, binaries: [arm64Binary] }])
+  const upstream = { [AVAILABLE_RELEASES_URL]: available, [page0]: assets, [assetsUrl(ARM, 0)]: arm64Assets, [assetsUrl(MUSL, 0)]: '[]' }
+
+  test('the asset list with only the mirrored release, carrying every platform\'s JDK; available_releases as upstream wrote it', async () => {
+    const files = await feature.mirrorIndex!(['8.0.302+8'], fakeContext(upstream))
+    expect(files.map((f) => f.url)).toEqual([AVAILABLE_RELEASES_URL, page0])
+    expect(files[0]!.body).toBe(available)
+    const [release, ...more] = JSON.parse(files[1]!.body) as TemurinRelease[]
+    expect(more).toEqual([])
+    expect(release!.release_name).toBe('jdk8u302-b08')
+    expect(release!.binaries.map((b) => `${b.os}/${b.architecture}`)).toEqual(['linux/x64', 'linux/aarch64'])
+    expect(release!.binaries[0]).toEqual(JSON.parse(assets).find((r: TemurinRelease) => r.release_name === 'jdk8u302-b08').binaries[0])
+  })
+
+  test('served as a static mirror serves it (one file for every platform\'s query and page), each platform resolves the release and its own sha256', async () => {
+    const files = await feature.mirrorIndex!(['8.0.302+8'], fakeContext(upstream))
+    const served = (platform: Partial<Platform>) => fakeContext({
+      [AVAILABLE_RELEASES_URL]: files[0]!.body,
+      ...Object.fromEntries([X64, ARM, MUSL].flatMap((p) => [0, 1].map((page) => [assetsUrl(p, page), files[1]!.body]))),
+    }, platform)
+    expect(await feature.listVersions(served(X64))).toEqual([{ version: '8.0.302+8', lts: '8', date: '2021-07-29' }])
+    expect((await feature.listVersions(served(ARM))).map((v) => v.version)).toEqual(['8.0.302+8'])
+    expect((await feature.artifact!({ version: '8.0.302+8' }, ARM, served(ARM))).sha256).toBe('b'.repeat(64))
+    expect((await feature.artifact!({ version: '8.0.302+8' }, X64, served(X64))).sha256).toBe('cc13f274becf9dd5517b6be583632819dfd4dd81e524b5c1b4f406bdaf0e063a')
+    // musl lists nothing for it, as upstream.
+    expect(await feature.listVersions(served({ libc: 'musl' }))).toEqual([])
+  })
+
+  test('reads each platform\'s list only until it holds the mirrored versions', async () => {
+    const full = Array.from({ length: PAGE_SIZE }, (_, i) => release(`17.0.${100 - i}+1`, `jdk-17.0.${100 - i}+1`))
+    const ctx = fakeContext({ ...upstream, [page0]: JSON.stringify(full), [assetsUrl(X64, 1)]: JSON.stringify(full.map((r) => ({ ...r, release_name: `${r.release_name}-older` }))) })
+    const files = await feature.mirrorIndex!(['17.0.95+1'], ctx)
+    expect((JSON.parse(files[1]!.body) as TemurinRelease[]).map((r) => r.release_name)).toEqual(['jdk-17.0.95+1'])
+    expect(ctx.requests).not.toContain(assetsUrl(X64, 1))
+  })
+
+  test('an unreadable listing fails the trimming (the mirror build then leaves java frozen-only)', async () => {
+    const { [assetsUrl(ARM, 0)]: _arm, ...missing } = upstream
+    await expect(feature.mirrorIndex!(['8.0.302+8'], fakeContext(missing))).rejects.toThrow(/unexpected request/)
+  })
+
+  test('mergedReleases keeps an entry listed by two queries once', () => {
+    expect(mergedReleases([[java8], [java8]], ['8.0.302+8'])[0]!.binaries).toHaveLength(1)
   })
 })
 

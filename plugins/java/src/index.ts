@@ -1,7 +1,10 @@
-import { defineFeature } from '@runner-features/kit'
+import { defineFeature, type Platform } from '@runner-features/kit'
 import { z } from 'zod'
 import pkg from '../package.json' with { type: 'json' }
-import { binaryUrl, listReleases, ltsMajors, releaseFor, versionsOf } from './adoptium.js'
+import { AVAILABLE_RELEASES_URL, assetsUrl, binaryUrl, listReleases, ltsMajors, mergedReleases, releaseFor, versionsOf } from './adoptium.js'
+
+/** Adoptium's platforms this plugin declares (linux x64 and arm64 with glibc, x64 with musl). */
+const PLATFORMS = pkg.runner.feature.platforms.flatMap((p) => p.arch.flatMap((arch) => p.libc.map((libc) => ({ arch, libc })))) as Pick<Platform, 'arch' | 'libc'>[]
 
 /**
  * Options (team config). `set-default` is setup-java's input of the same name: whether this JDK
@@ -27,6 +30,22 @@ export default defineFeature(pkg, {
   async listVersions(ctx) {
     const [lts, { releases }] = await Promise.all([ltsMajors(ctx), listReleases(ctx)])
     return versionsOf(releases, lts, ctx.platform)
+  },
+
+  /**
+   * For `mirror build`: the asset list with only the mirrored releases, and available_releases as
+   * upstream wrote it (the LTS majors, no versions). Every platform's asset query is the same file
+   * to a static server (the query dropped), stored as `api.adoptium.net/v3/assets/version/[1.0,100.0]`,
+   * so its releases carry the binaries of every platform declared here (see mergedReleases). Each
+   * platform's list is read only until it has the mirrored versions (newest first: a page or two).
+   */
+  async mirrorIndex(versions, ctx) {
+    const found = (releases: readonly { version_data: { semver: string } }[]) => versions.every((v) => releases.some((r) => r.version_data.semver === v))
+    const [available, ...listings] = await Promise.all([ctx.http.text(AVAILABLE_RELEASES_URL), ...PLATFORMS.map((p) => listReleases(ctx, p, found))])
+    return [
+      { url: AVAILABLE_RELEASES_URL, body: available },
+      { url: assetsUrl(ctx.platform, 0), body: `${JSON.stringify(mergedReleases(listings.map((l) => l.releases), versions))}\n` },
+    ]
   },
 
   async artifact(version, platform, ctx) {
