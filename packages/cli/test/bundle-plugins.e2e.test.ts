@@ -135,6 +135,13 @@ test('vendor bundles the locked plugin tarball; install --from installs plugin t
   expect((await execa(join(airGapped.binDir, 'hello'))).stdout).toBe('hello 2.0.0')
   const index = JSON.parse(await readFile(join(airGapped.dir, 'plugins', 'package.json'), 'utf8'))
   expect(index.runnerFeatures.integrity[NAME]).toBe(integrity)
+  // --dry-run installs no plugin, so hello cannot be planned on a machine without it: the error says the bundle has it.
+  const dryBox = await box()
+  const dry = await offlineRun(dryBox, ['features', 'install', '--from', bundle, '--config', config, '--dry-run'])
+  expect(dry.exitCode).toBe(1)
+  expect(dry.stderr).toContain('error UNKNOWN_FEATURE')
+  expect(dry.stderr).toContain(`the bundle carries its plugin ${NAME}@3.1.4, which --dry-run does not install`)
+  await expectNothingInstalled(dryBox)
   // Again: the plugin is there with the locked integrity, so it is not reinstalled.
   const again = await offlineRun(airGapped, ['features', 'install', '--from', bundle, '--config', config, '--json'])
   expect(again.exitCode, again.all).toBe(0)

@@ -1,4 +1,4 @@
-import type { Logger } from '@runner-features/core'
+import { isRunnerError, type Logger } from '@runner-features/core'
 import { discover, pluginIntegrities, type BundledPlugin } from '@runner-features/engine'
 import type { Runtime } from '../runtime.js'
 import { installPlugin } from './plugins.js'
@@ -44,4 +44,15 @@ export async function installBundledPlugins(rt: Runtime, plugins: readonly Bundl
     report.push({ ...line, status: 'installed', dir: result.dir })
   }
   return report
+}
+
+/**
+ * `install --from --dry-run` installs no plugin, so a feature whose plugin only the bundle carries
+ * cannot be planned: its UNKNOWN_FEATURE says the bundle has that plugin and what to run instead.
+ */
+export function withBundledPluginHint(err: unknown, plugins: readonly BundlePluginReport[]): unknown {
+  if (!isRunnerError(err) || err.code !== 'UNKNOWN_FEATURE') return err
+  const p = plugins.find((x) => x.status === 'would-install' && err.message.includes(`"${x.feature}"`))
+  if (!p) return err
+  return Object.assign(err, { hint: `the bundle carries its plugin ${p.name}@${p.version}, which --dry-run does not install: run install --from without --dry-run (plugins first, then the features)` })
 }

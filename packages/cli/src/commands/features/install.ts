@@ -52,12 +52,15 @@ Installs land in <RUNNER_TOOL_CACHE>/<tool>/<version>/<arch> with the <arch>.com
     const env = flags['insecure-skip-signatures'] ? { ...process.env, RUNNER_FEATURES_SKIP_SIGNATURES: '1' } : process.env
     try {
       // Plugins the bundle carries for features this machine lacks, before any feature (--dry-run only lists them).
-      const plugins = bundle
-        ? await (await import('../../ops/bundle-plugins.js')).installBundledPlugins(createRuntime(flags, env), bundle.plugins, { logger: this.logger, configFile: flags.config ? resolve(flags.config) : undefined, dryRun: flags['dry-run'] })
+      const ops = bundle ? await import('../../ops/bundle-plugins.js') : undefined
+      const plugins = bundle && ops
+        ? await ops.installBundledPlugins(createRuntime(flags, env), bundle.plugins, { logger: this.logger, configFile: flags.config ? resolve(flags.config) : undefined, dryRun: flags['dry-run'] })
         : []
       const report = await runInstall(createRuntime(flags, env), {
         specs: argv as string[], mirror: flags.mirror, dryRun: flags['dry-run'], link: flags.link, jobs: flags.jobs, refresh: flags.refresh,
         config: flags.config, frozen: flags.frozen || bundle !== undefined, json: this.jsonEnabled(), logger: this.logger,
+      }).catch((err: unknown) => {
+        throw ops ? ops.withBundledPluginHint(err, plugins) : err
       })
       // Additive: the usual report, plus what came from the bundle besides the features.
       return flags.from ? { ...report, bundle: { file: resolve(flags.from), plugins } } : report
