@@ -17,7 +17,10 @@ import { dirname, join, resolve } from 'node:path'
  * because a file is indexed only when its mtime is in an earlier second than the index itself (see
  * {@link writeBundledIndex}): any later write gets a later second. What it cannot catch is a
  * same-size package.json put in place with a forged mtime in the very second recorded (`touch -d`,
- * `cp -p` of such a file) — a deliberate act, not an upgrade or an edit.
+ * `cp -p` of such a file) — a deliberate act, not an upgrade or an edit — or by a tool that gives
+ * every file the same mtime (npm's tarballs all say 1985-10-26): so the index is written from the
+ * workspace by the build, never from an installed tree. An `npm i -g` of the CLI re-times its
+ * files, so there no entry matches and the ordinary path runs (correct, a fraction of a ms slower).
  * Path, relative to the CLI's package.json: {@link BUNDLED_INDEX}.
  */
 export const BUNDLED_INDEX = join('dist', 'bundled-plugins.json')
