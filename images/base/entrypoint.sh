@@ -7,7 +7,13 @@
 #   2. Features: RUNNER_FEATURES="nodejs@20 terraform@1.5.0" (spaces or commas) and/or a mounted
 #      config, RUNNER_FEATURES_CONFIG=/etc/runner-features/runner-config.yml (RUNNER_FEATURES_FROZEN=1
 #      installs exactly its lock). Installed versions are a no-op; a failure stops the container
-#      before it registers, so a runner never takes a job without its tools.
+#      before it registers, so a runner never takes a job without its tools. What the features
+#      export (go: GOROOT_*, java: JAVA_HOME*, chrome: CHROME_BIN ...) is captured through a scratch
+#      GITHUB_ENV and written to the runner's .env (images/scripts/feature-env.sh --dotenv-only),
+#      which the Actions runner loads when it starts, so jobs see it as they see a baked feature's.
+#      Names already there are replaced (a restart adds no line; the start-time value wins). A
+#      value holding the JIT config or the token is refused (never written), though neither is in
+#      the installer's environment to begin with.
 #   3. Registration:
 #      - ARC: ACTIONS_RUNNER_INPUT_JITCONFIG (injected by the controller). It is handed to run.sh in
 #        the environment -- the runner's documented input channel, which the runner reads and removes
@@ -52,6 +58,26 @@ die() {
 is_true() { case "${1:-}" in 1 | true | TRUE | True | yes | on) return 0 ;; *) return 1 ;; esac; }
 
 # --- 2. features ----------------------------------------------------------------------------------
+# Where the installs' GITHUB_ENV lines go until they are checked and written to .env (publish_env).
+feature_env_file=$(mktemp "${TMPDIR:-/tmp}/runner-features-env.XXXXXX")
+trap 'rm -f "$feature_env_file"' EXIT
+# feature-env.sh: installed next to the other build scripts; in the repository, in images/scripts.
+feature_env_sh=/usr/local/lib/runner-features/feature-env.sh
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ -f "$here/../scripts/feature-env.sh" ] && feature_env_sh=$here/../scripts/feature-env.sh
+publish_env() {
+  [ -s "$feature_env_file" ] || return 0
+  local exported secret
+  exported=$(<"$feature_env_file") # read by the shell itself: a secret never reaches an argv
+  for secret in "$jitconfig" "$token"; do
+    if [ -n "$secret" ] && [[ $exported == *"$secret"* ]]; then
+      die 'a feature exported a value holding the registration secret (JIT config or token); nothing was written to .env' \
+        'report the feature: registration secrets are never part of its environment; the runner was not registered' 70
+    fi
+  done
+  RUNNER_HOME=$RUNNER_HOME sh "$feature_env_sh" --dotenv-only "$feature_env_file" ||
+    die "writing the features' variables to $RUNNER_HOME/.env failed" 'see the error above (the runner home must be writable by this user); the runner was not registered' 70
+}
 if [ -n "${RUNNER_FEATURES:-}" ]; then
   # Split on whitespace and commas; no globbing (a spec such as `*` must not expand).
   set -f
@@ -59,7 +85,7 @@ if [ -n "${RUNNER_FEATURES:-}" ]; then
   set +f
   if [ "${#specs[@]}" -gt 0 ]; then
     log "installing features: ${specs[*]}"
-    runner features install -- "${specs[@]}" || die "installing features failed (RUNNER_FEATURES=$RUNNER_FEATURES)" \
+    GITHUB_ENV=$feature_env_file runner features install -- "${specs[@]}" || die "installing features failed (RUNNER_FEATURES=$RUNNER_FEATURES)" \
       'fix RUNNER_FEATURES or the mirror settings; the runner was not registered' 70
   fi
 fi
@@ -68,9 +94,12 @@ if [ -n "${RUNNER_FEATURES_CONFIG:-}" ]; then
   frozen=()
   if is_true "${RUNNER_FEATURES_FROZEN:-}"; then frozen=(--frozen); fi
   log "installing features from $RUNNER_FEATURES_CONFIG"
-  runner features install --config "$RUNNER_FEATURES_CONFIG" "${frozen[@]}" || die "installing features from $RUNNER_FEATURES_CONFIG failed" \
+  GITHUB_ENV=$feature_env_file runner features install --config "$RUNNER_FEATURES_CONFIG" "${frozen[@]}" || die "installing features from $RUNNER_FEATURES_CONFIG failed" \
     'see the error above; the runner was not registered' 70
 fi
+
+publish_env
+rm -f "$feature_env_file"
 
 if is_true "${RUNNER_FEATURES_JOB_HOOK:-}" && [ -z "${ACTIONS_RUNNER_HOOK_JOB_STARTED:-}" ]; then
   export ACTIONS_RUNNER_HOOK_JOB_STARTED=/opt/runner-features/hooks/job-started.sh

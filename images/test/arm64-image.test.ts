@@ -171,7 +171,7 @@ describe.skipIf(blocked !== undefined)('images/base built and run for linux/arm6
     const lock = parseYaml(out.stdout.split('---lock---\n')[1]!) as { features: Record<string, { platforms: Record<string, { url: string; sha256: string }> }> }
     expect(lock.features.go!.platforms).toEqual({ 'linux-arm64': expect.objectContaining({ url: `https://go.dev/dl/${asset}`, sha256: await sha256File(join(go.root, 'dl', asset)) }) })
     const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', GO]).stdout
-    expect(history.split('\n').filter((l) => l.includes('runner features install --config')).length).toBe(1)
+    expect(history.split('\n').filter((l) => l.includes('bake-features.sh /etc/runner-features/variant')).length).toBe(1)
   }, 900_000)
 
   describe('one OCI image index for amd64 and arm64', () => {

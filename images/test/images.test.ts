@@ -23,6 +23,7 @@ if (blocked) console.warn(`[images] skipping image build/run tests: ${blocked}`)
 const BASE_OS = 'runner-features-test/debian:bookworm'
 const BASE = 'runner-features-test/base:test'
 const BASE_BAKED = 'runner-features-test/base:baked'
+const BASE_CHROME = 'runner-features-test/base:chrome'
 const SERVER_RUN = 'runner-features-test/server-run:test'
 const MICROVM = 'runner-features-test/microvm:test'
 const GO = 'runner-features-test/go:test'
@@ -239,10 +240,14 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
     const offline = daemon.docker(['run', '--rm', '--network', 'none', '-e', 'RUNNER_FEATURES=terraform@1.5.0', BASE_BAKED, 'runner', 'features', 'list'])
     expect(offline.status, offline.stderr).toBe(0)
     const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', BASE_BAKED]).stdout
-    expect(history.split('\n').filter((l) => l.includes('runner features install')).length).toBe(1)
+    expect(history.split('\n').filter((l) => l.includes('bake-features.sh /etc/runner-features/base')).length).toBe(1)
+    // Locked first, then installed --frozen: the lock stays in the image next to its config.
+    const lock = daemon.docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', BASE_BAKED, '/etc/runner-features/base/runner-features.lock'])
+    expect(lock.status, lock.stderr).toBe(0)
+    expect((parseYaml(lock.stdout) as VariantLock).features.terraform).toMatchObject({ version: '1.5.0', platforms: { 'linux-x64': expect.objectContaining({ url: expect.stringContaining('terraform_1.5.0_linux_amd64.zip') }) } })
   }, 300_000)
 
-  describe('variants go, chrome and chrome-go (images/variant FROM the base), built as their bake targets define them', () => {
+  describe('go and chrome from their fixture mirrors: installed at start, baked in the base, and the variants go, chrome and chrome-go (images/variant FROM the base, built as their bake targets define them)', () => {
     let bake: Bake
     let go: GoMirror
     let chrome: ChromeMirror
@@ -278,12 +283,12 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       expect(res.status, res.stderr.split('\n').filter((l) => !l.includes('set -eu')).join('\n').slice(-3000)).toBe(0)
       // One layer installs the features (the RUN step is named by its commands in the history).
       const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', tag]).stdout
-      expect(history.split('\n').filter((l) => l.includes('runner features install --config')).length).toBe(1)
+      expect(history.split('\n').filter((l) => l.includes('bake-features.sh /etc/runner-features/variant')).length).toBe(1)
     }
 
-    /** The lock the image keeps (/etc/runner-features/variant), parsed. */
-    function imageLock(tag: string): VariantLock {
-      const res = daemon.docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', tag, '/etc/runner-features/variant/runner-features.lock'])
+    /** The lock the image keeps (/etc/runner-features/variant; the base's: /etc/runner-features/base), parsed. */
+    function imageLock(tag: string, dir = '/etc/runner-features/variant'): VariantLock {
+      const res = daemon.docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', tag, `${dir}/runner-features.lock`])
       expect(res.status, res.stderr).toBe(0)
       return parseYaml(res.stdout) as VariantLock
     }
@@ -293,17 +298,18 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
      * image's own config --frozen (RUNNER_FEATURES_CONFIG, plus `env`), which must be a no-op
      * that needs no network (--network none, no mirror given).
      */
-    function runVariant(tag: string, env: Record<string, string>, script: string[]) {
-      const args = ['run', '--rm', '--network', 'none', '-e', 'RUNNER_FEATURES_CONFIG=/etc/runner-features/variant/runner-config.yml', '-e', 'RUNNER_FEATURES_FROZEN=1']
+    function runVariant(tag: string, env: Record<string, string>, script: string[], dir = '/etc/runner-features/variant') {
+      const args = ['run', '--rm', '--network', 'none', '-e', `RUNNER_FEATURES_CONFIG=${dir}/runner-config.yml`, '-e', 'RUNNER_FEATURES_FROZEN=1']
       for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`)
       const out = daemon.docker([...args, tag, 'bash', '-c', script.join('; ')])
       expect(out.status, out.stderr).toBe(0)
-      expect(out.stderr).toMatch(/runner-config\.yml: \d+ features? in \d+ parallel groups?; installed from \/etc\/runner-features\/variant\/runner-features\.lock/)
+      expect(out.stderr).toContain(`; installed from ${dir}/runner-features.lock`)
+      expect(out.stderr).toMatch(/runner-config\.yml: \d+ features? in \d+ parallel groups?; installed from/)
       return out
     }
 
     /** What the chrome feature puts in the image (the fixture's stand-in binaries, see plugins/chrome/fixtures/README.md). */
-    async function expectChrome(tag: string, out: { stdout: string }): Promise<void> {
+    async function expectChrome(tag: string, out: { stdout: string }, lockDir?: string): Promise<void> {
       const dir = `/opt/hostedtoolcache/chrome/${CHROME_SEMVER}/x64`
       // The stand-ins print exactly what Chrome for Testing's binaries print for --version.
       expect(out.stdout).toContain(`Google Chrome for Testing ${CHROME_VERSION}`)
@@ -320,7 +326,7 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       expect(out.stdout).toContain(`login_chrome_bin=${dir}/chrome-linux64/chrome\n`)
       // Upstream publishes no digest: the lock pinned the sha256 of the bytes fetched at build time, under the upstream URL.
       const up = `https://storage.googleapis.com/chrome-for-testing-public/${CHROME_VERSION}/linux64/`
-      expect(imageLock(tag).features.chrome).toMatchObject({
+      expect(imageLock(tag, lockDir).features.chrome).toMatchObject({
         version: CHROME_SEMVER,
         platforms: {
           'linux-x64': [
@@ -339,6 +345,47 @@ describe.skipIf(blocked !== undefined)('runner images, built and run for real', 
       'test -x "$CHROMEWEBDRIVER/chromedriver" && echo dotenv_webdriver=ok', 'stat -c "dotenv_owner=%U" /home/runner/.env',
       `bash -lc 'echo "login_chrome_bin=$CHROME_BIN"'`,
     ]
+
+    it('RUNNER_FEATURES=go@<version> at container start: the job sees GOROOT_* through the runner .env; a restart adds no line; no secret in .env', async () => {
+      const version = go.versions[0]!
+      const [major, minor] = version.split('.')
+      const goroot = `GOROOT_${major}_${minor}_X64=/opt/hostedtoolcache/go/${version}/x64`
+      const env = { RUNNER_FEATURES: `go@${version}`, RUNNER_FEATURES_MIRROR_GO: `${goServer.url}${go.base}`, ACTIONS_RUNNER_INPUT_JITCONFIG: JIT }
+      const name = `rf-start-go-${process.pid}`
+      const log = mkdtempSync(join(work, 'log-'))
+      chmodSync(log, 0o777)
+      const args = ['run', '--name', name, '--network', 'host', '-v', `${log}:/log`, '-e', 'RUNNER_STANDIN_LOG_DIR=/log']
+      for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`)
+      try {
+        // dockerAsync: the go mirror is served from this process, so the event loop must stay free.
+        const first = await timed('run go@version at start', () => daemon.dockerAsync([...args, BASE]))
+        expect(first.status, first.stderr).toBe(0)
+        const job = readFileSync(join(log, 'job.env'), 'utf8')
+        expect(job.split('\n')).toEqual(expect.arrayContaining([goroot, 'GOTOOLCHAIN=local'])) // loaded from .env by the runner, as a baked feature's
+        expect(readFileSync(join(log, 'run.env'), 'utf8')).not.toContain('GOROOT_') // not in the entrypoint's own env: only through .env
+        // The same container started again (a pod's container restarted): the install is a no-op and .env is unchanged.
+        const again = await timed('restart go container', () => daemon.dockerAsync(['start', '-a', name]))
+        expect(again.status, again.stderr).toBe(0)
+        const dotenv = readFileSync(join(log, 'runner.dotenv'), 'utf8')
+        expect(dotenv.split('\n').filter((l) => l.startsWith('GOROOT_'))).toEqual([goroot])
+        expect(dotenv.split('\n').filter((l) => l.startsWith('GOTOOLCHAIN='))).toEqual(['GOTOOLCHAIN=local'])
+        for (const text of [dotenv, first.stdout + first.stderr, again.stdout + again.stderr]) expect(text).not.toContain(JIT)
+        expect(readFileSync(join(log, 'run.jitconfig'), 'utf8')).toBe(JIT)
+      } finally {
+        daemon.docker(['rm', '-f', name])
+      }
+    }, 120_000)
+
+    it('the base bakes RUNNER_FEATURES=chrome from the mirror: locked first (no upstream digest), installed --frozen, CHROME_BIN in .env', async () => {
+      const res = await timed('build base with chrome', () => daemon.dockerAsync([...baseArgs(), '--build-arg', 'RUNNER_FEATURES=chrome',
+        '--build-arg', `RUNNER_FEATURES_MIRRORS=${mirrorsArg()}`, '-t', BASE_CHROME, context]))
+      expect(res.status, res.stderr.split('\n').filter((l) => !l.includes('set -eu')).join('\n').slice(-3000)).toBe(0)
+      const history = daemon.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', BASE_CHROME]).stdout
+      expect(history.split('\n').filter((l) => l.includes('bake-features.sh /etc/runner-features/base')).length).toBe(1)
+      const out = runVariant(BASE_CHROME, {}, chromeScript, '/etc/runner-features/base')
+      expect(out.stdout).toMatch(new RegExp(`chrome@latest → ${esc(CHROME_SEMVER)}\\s+already installed`))
+      await expectChrome(BASE_CHROME, out, '/etc/runner-features/base')
+    }, 300_000)
 
     it('go: VARIANT_FEATURES from the bake target, locked and installed from the go.dev/dl mirror; go runs from the tool cache', async () => {
       await buildVariant('go', GO)

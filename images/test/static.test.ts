@@ -174,7 +174,7 @@ describe('Dockerfiles honour the image contract', () => {
     expect(base).toMatch(/node-linux-\$a-\$NODE_VERSION\.tgz/)
     expect(read(images, 'base', 'runner.sh')).toContain('exec /opt/runner-features/node/bin/node /opt/runner-features/cli/bin/run.js "$@"')
     expect(base).toMatch(/RUNNER_FEATURES_PLUGINS_DIR=\/usr\/local\/share\/runner-features\/plugins runner plugins install/)
-    expect(base.match(/runner features install/g)?.length).toBe(1)
+    expect(base.match(/sh \/usr\/local\/lib\/runner-features\/bake-features\.sh /g)?.length).toBe(1) // one install step: lock, then --frozen (images/scripts/bake-features.sh)
     expect(base).toMatch(/^USER runner$/m)
     expect(base).toMatch(/^WORKDIR \/home\/runner$/m)
     expect(base).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/runner-entrypoint"\]$/m)
