@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises'
+import { lstatSync, readlinkSync } from 'node:fs'
 import { basename } from 'node:path'
 import { archFromNode, newestInstalled, parseFeatureRequest, parseVersionSpec, readState, type InstalledRecord, type InstalledState, type PluginRef } from '@runner-features/core'
 import { discover, type RunEnv } from './run-env.js'
@@ -21,7 +21,7 @@ export async function tryNoopInstall(rt: RunEnv, specs: readonly string[], link:
   const results: InstallReport['results'] = []
   for (const req of requests) {
     const hit = newestInstalled(state, req.id, arch, req.spec)
-    if (!hit || !(await intact(hit, rt, link))) return undefined
+    if (!hit || !intact(hit, rt, link)) return undefined
     results.push({ id: req.id, spec: req.spec.raw, version: hit.version, status: 'already-installed', path: hit.path, sha256: hit.sha256, sourceUrl: hit.sourceUrl, links: hit.links })
   }
   const plugins = await manifests
@@ -40,21 +40,31 @@ async function dependenciesInstalled(rt: RunEnv, plugins: ReadonlyMap<string, Pl
       if (seen.has(dep.id)) continue
       seen.add(dep.id)
       const hit = newestInstalled(state, dep.id, arch, parseVersionSpec(dep.version, `${dep.id}@${dep.version} (plugin ${ref.name})`))
-      if (!hit || !(await intact(hit, rt, link))) return false
+      if (!hit || !intact(hit, rt, link)) return false
       queue.push(dep.id)
     }
   }
   return true
 }
 
-async function intact(record: InstalledRecord, rt: RunEnv, link: boolean): Promise<boolean> {
+/**
+ * Synchronous on purpose: these are one lstat and a readlink per bin, and the first async fs call
+ * would start libuv's thread pool and load fs/promises, which costs more than the calls themselves
+ * on the no-op path (docs/benchmarks.md).
+ */
+function intact(record: InstalledRecord, rt: RunEnv, link: boolean): boolean {
   const marker = `${record.path}.complete`
-  if (!(await lstat(marker).then(() => true, () => false))) return false
+  if (!lstatSync(marker, { throwIfNoEntry: false })) return false
   if (!link) return true
   const mine = record.links.filter((l) => l.startsWith(rt.binDir + '/'))
   if (mine.length === 0) return false
   for (const l of mine) {
-    const target = await readlink(l).catch(() => undefined)
+    let target: string | undefined
+    try {
+      target = readlinkSync(l)
+    } catch {
+      target = undefined
+    }
     if (!target || !target.startsWith(record.path + '/') || basename(l) !== basename(target)) return false
   }
   return true
