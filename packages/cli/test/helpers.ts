@@ -1,5 +1,6 @@
 import { execa } from 'execa'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -71,4 +72,13 @@ function cleanEnv(): Record<string, string> {
     out[k] = v
   }
   return out
+}
+
+/** A free 127.0.0.1 port, for a server that must be told one (verdaccio, python's http.server). */
+export async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok))
+  const port = (srv.address() as { port: number }).port
+  await new Promise((ok) => srv.close(ok))
+  return port
 }

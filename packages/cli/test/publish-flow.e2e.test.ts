@@ -8,82 +8,34 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { execa, type ResultPromise } from 'execa'
+import { execa } from 'execa'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { sandbox, type Sandbox } from './helpers.js'
+import { startRegistry, type Registry } from './verdaccio.js'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-/**
- * verdaccio's newest releases do not install from this machine's registry, and 6.0.x asks for
- * `node-fetch@cjs`, a dist-tag the registry lacks; 6.0.5 with node-fetch overridden to 2.7.0 (the
- * release that tag pointed at) installs and runs. It lives in .cache/, outside the workspace, so the
- * monorepo's lockfile does not carry a registry server.
- */
-const VERDACCIO_VERSION = '6.0.5'
-const VERDACCIO_DIR = join(REPO, '.cache', `verdaccio-${VERDACCIO_VERSION}`)
 const NAME = '@acme/runner-feature-foo'
 
 let work: string
 let box: Sandbox
 /** The kit's 127.0.0.1 fixture server (the CLI package does not depend on the kit, so it is loaded by path). */
 let mirror: { url: string; close(): Promise<void> } | undefined
-const registries: ResultPromise[] = []
+const registries: Registry[] = []
 
-async function ensureVerdaccio(): Promise<string> {
-  const bin = join(VERDACCIO_DIR, 'node_modules', 'verdaccio', 'bin', 'verdaccio')
-  if (existsSync(bin)) return bin
-  await mkdir(VERDACCIO_DIR, { recursive: true })
-  await writeFile(join(VERDACCIO_DIR, 'package.json'), JSON.stringify({ name: 'verdaccio-pinned', private: true, dependencies: { verdaccio: VERDACCIO_VERSION }, overrides: { 'node-fetch': '2.7.0' } }, null, 2))
-  await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: VERDACCIO_DIR, timeout: 300_000 })
-  return bin
+/** A verdaccio with fresh storage under `work/<name>`, stopped after the test. */
+async function registryNamed(name: string): Promise<Registry> {
+  const registry = await startRegistry(join(work, name))
+  registries.push(registry)
+  return registry
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((ok) => srv.close(ok))
-  return port
-}
-
-/** A verdaccio with its own storage: anonymous publish to @acme/*, no uplinks (nothing leaves 127.0.0.1). */
-async function startRegistry(bin: string, name: string): Promise<string> {
-  const dir = join(work, name)
-  await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, 'config.yaml'), [
-    'storage: ./storage',
-    'auth: { htpasswd: { file: ./htpasswd } }',
-    'uplinks: {}',
-    'packages:',
-    "  '@acme/*': { access: $all, publish: $anonymous $authenticated, unpublish: $anonymous $authenticated }",
-    "  '**': { access: $all }",
-    'log: { type: stdout, format: pretty, level: warn }',
-    '',
-  ].join('\n'))
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}/`
-  const child = execa(process.execPath, [bin, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], { cwd: dir, reject: false, stdin: 'ignore', stdout: { file: join(dir, 'verdaccio.log') }, stderr: { file: join(dir, 'verdaccio.err') } })
-  registries.push(child)
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}-/ping`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) return url
-    await new Promise((ok) => setTimeout(ok, 200))
-  }
-  throw new Error(`verdaccio did not start on ${url} (see ${dir}/verdaccio.err)`)
-}
-
-/** `npm publish` as a team member does it; npm wants some token, verdaccio lets anonymous publish. */
-async function publish(dir: string, registry: string): Promise<void> {
-  const npmrc = join(work, `npmrc-${registry.replace(/\W/g, '')}`)
-  await writeFile(npmrc, `${registry.replace(/^http:/, '')}:_authToken=anonymous-publish\n`)
-  const env = { npm_config_userconfig: npmrc, npm_config_registry: registry }
-  await execa('npm', ['run', 'build'], { cwd: dir, env })
-  const res = await execa('npm', ['publish', '--registry', registry], { cwd: dir, env, reject: false, all: true })
-  expect(res.exitCode, res.all).toBe(0)
-  expect(res.all).toContain(`+ ${NAME}@0.1.0`)
+/** Builds the scaffold and `npm publish`es it as a team member does. */
+async function publish(dir: string, registry: Registry): Promise<void> {
+  await execa('npm', ['run', 'build'], { cwd: dir })
+  expect(await registry.publish(dir)).toContain(`+ ${NAME}@0.1.0`)
 }
 
 beforeAll(async () => {
@@ -91,16 +43,14 @@ beforeAll(async () => {
   box = await sandbox()
 }, 360_000)
 afterAll(async () => {
-  for (const r of registries) r.kill()
-  await Promise.all(registries.map((r) => r.catch(() => undefined)))
+  await Promise.all(registries.map((r) => r.stop()))
   await mirror?.close()
   await box?.cleanup()
   if (work) await rm(work, { recursive: true, force: true })
 })
 
 test('scaffold → npm publish → policy-governed install from the registry → features install; re-published bytes refused by the lock', async () => {
-  const verdaccio = await ensureVerdaccio()
-  const registry = await startRegistry(verdaccio, 'registry-a')
+  const registry = await registryNamed('registry-a')
 
   // 1. Scaffold and publish.
   const plugin = join(work, 'runner-feature-foo')
@@ -114,7 +64,7 @@ test('scaffold → npm publish → policy-governed install from the registry →
   await writeFile(join(team, '.github', 'runner-config.yml'), 'features:\n  - { id: foo, version: "1" }\n')
   const policy = join(team, '.github', 'runner-features.policy.yaml')
   const run = (args: string[], env: Record<string, string> = {}) => box.runner(args, { cwd: team, env: { RUNNER_FEATURES_POLICY: policy, ...env } })
-  const install = ['plugins', 'install', NAME, '--registry', registry]
+  const install = ['plugins', 'install', NAME, '--registry', registry.url]
 
   const refused = await run(install)
   expect(refused.exitCode).toBe(1)
@@ -149,9 +99,9 @@ test('scaffold → npm publish → policy-governed install from the registry →
 
   // 4. The same version, other bytes, on a registry with fresh storage.
   await appendFile(join(plugin, 'README.md'), '\nRe-published with other bytes.\n')
-  const registryB = await startRegistry(verdaccio, 'registry-b')
+  const registryB = await registryNamed('registry-b')
   await publish(plugin, registryB)
-  const swapped = await run(['plugins', 'install', NAME, '--registry', registryB, '--json'])
+  const swapped = await run(['plugins', 'install', NAME, '--registry', registryB.url, '--json'])
   expect(swapped.exitCode, swapped.all).toBe(0)
   expect(JSON.parse(swapped.stdout).integrity).not.toBe(first.integrity)
   const mismatch = await run(['features', 'install', '--frozen'], mirrorEnv)

@@ -1,17 +1,17 @@
 // A real npm registry for end-to-end tests: verdaccio, pinned, on 127.0.0.1, no uplinks.
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa, type ResultPromise } from 'execa'
+import { freePort } from './helpers.js'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 /**
  * verdaccio's newest releases do not install from this machine's registry, and 6.0.x asks for
  * `node-fetch@cjs`, a dist-tag the registry lacks; 6.0.5 with node-fetch overridden to 2.7.0 (the
  * release that tag pointed at) installs and runs. It lives in .cache/, outside the workspace, so the
- * monorepo's lockfile does not carry a registry server (the same copy publish-flow.e2e uses).
+ * monorepo's lockfile does not carry a registry server.
  */
 const VERDACCIO_VERSION = '6.0.5'
 const VERDACCIO_DIR = join(REPO, '.cache', `verdaccio-${VERDACCIO_VERSION}`)
@@ -19,7 +19,8 @@ const VERDACCIO_DIR = join(REPO, '.cache', `verdaccio-${VERDACCIO_VERSION}`)
 /** A running registry: its URL, `npm publish` into it, and `stop` (the port then refuses connections). */
 export interface Registry {
   url: string
-  publish(packageDir: string): Promise<void>
+  /** `npm publish` of `packageDir` as a team member runs it; resolves to npm's output, throws with it on failure. */
+  publish(packageDir: string): Promise<string>
   stop(): Promise<void>
 }
 
@@ -30,14 +31,6 @@ async function verdaccioBin(): Promise<string> {
   await writeFile(join(VERDACCIO_DIR, 'package.json'), JSON.stringify({ name: 'verdaccio-pinned', private: true, dependencies: { verdaccio: VERDACCIO_VERSION }, overrides: { 'node-fetch': '2.7.0' } }, null, 2))
   await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: VERDACCIO_DIR, timeout: 300_000 })
   return bin
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((ok) => srv.close(ok))
-  return port
 }
 
 /** A verdaccio with its own storage under `dir`: anonymous publish to @acme/*, no uplinks (nothing leaves 127.0.0.1). */
@@ -72,6 +65,7 @@ export async function startRegistry(dir: string): Promise<Registry> {
           await writeFile(npmrc, `${url.replace(/^http:/, '')}:_authToken=anonymous-publish\n`)
           const res = await execa('npm', ['publish', '--registry', url], { cwd: packageDir, env: { npm_config_userconfig: npmrc, npm_config_registry: url }, reject: false, all: true })
           if (res.exitCode !== 0) throw new Error(`npm publish failed: ${res.all}`)
+          return res.all
         },
       }
     }
