@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@runner-features\/(core|installer|engine|kit|fixture-mirror|package-managers)$/, replacement: src('./packages/$1/src/index.ts') },
-      { find: /^@runner-features\/kit\/testing$/, replacement: src('./packages/kit/src/testing/index.ts') },
+      { find: /^@runner-features\/(core|kit)\/testing$/, replacement: src('./packages/$1/src/testing/index.ts') },
       { find: /^@runner-features\/engine\/fast$/, replacement: src('./packages/engine/src/fast.ts') },
     ],
   },

@@ -1,41 +1,13 @@
 import { describe, expect, test } from 'vitest'
-import type { FeatureContext } from '../context.js'
+import { fakeContext } from '../testing/fake-context.js'
 import type { FeatureManifest, MirrorIndexFile, SourceDeclaration } from '../feature.js'
 import { featureFromPackage } from '../define.js'
 
 // Each declared source trims the index its listVersions reads, for `runner features mirror build`.
 // The proof that a trimmed index works is the feature's own listVersions (and artifact) reading it.
 
-/** A fake HTTP that serves `routes` and throws on anything else; records what was asked. */
-function fakeCtx(routes: Record<string, string>): FeatureContext & { requests: string[] } {
-  const requests: string[] = []
-  const text = async (url: string) => {
-    requests.push(url)
-    const body = routes[url]
-    if (body === undefined) throw new Error(`unexpected request: ${url}`)
-    return body
-  }
-  return {
-    requests,
-    platform: { os: 'linux', arch: 'x64', libc: 'glibc', distro: { id: 'debian', versionId: '12', idLike: [], family: 'debian' } },
-    http: {
-      text,
-      async json(url, schema) {
-        const value: unknown = JSON.parse(await text(url))
-        if (!schema) return value as never
-        const parsed = schema.safeParse(value)
-        if (!parsed.success) throw new Error(parsed.error.message)
-        return parsed.data
-      },
-    },
-    exec: async () => { throw new Error('no processes') },
-    logger: { info() {}, warn() {}, debug() {} },
-    signal: new AbortController().signal,
-  }
-}
-
 /** The context a mirror holding only `files` gives: each URL answered by its trimmed body. */
-const servedBy = (files: MirrorIndexFile[], more: Record<string, string> = {}) => fakeCtx({ ...Object.fromEntries(files.map((f) => [f.url, f.body])), ...more })
+const servedBy = (files: MirrorIndexFile[], more: Record<string, string> = {}) => fakeContext({ ...Object.fromEntries(files.map((f) => [f.url, f.body])), ...more })
 
 const base: Omit<FeatureManifest, 'upstream' | 'source'> = {
   id: 'tool', description: 'a tool', toolName: 'tool', defaultVersion: 'latest',
@@ -53,7 +25,7 @@ describe('hashicorp', () => {
   const index = { name: 'terraform', versions: { '1.4.6': release('1.4.6'), '1.5.0': release('1.5.0'), '1.5.1-rc1': release('1.5.1-rc1') } }
 
   test('index.json keeps the mirrored versions only, each entry whole; listVersions and artifact read it', async () => {
-    const files = await terraform.mirrorIndex!(['1.5.0'], fakeCtx({ [`${UP}terraform/index.json`]: JSON.stringify(index) }))
+    const files = await terraform.mirrorIndex!(['1.5.0'], fakeContext({ [`${UP}terraform/index.json`]: JSON.stringify(index) }))
     expect(files.map((f) => f.url)).toEqual([`${UP}terraform/index.json`])
     expect(JSON.parse(files[0]!.body)).toEqual({ name: 'terraform', versions: { '1.5.0': release('1.5.0') } })
     const ctx = servedBy(files, { [`${UP}terraform/1.5.0/terraform_1.5.0_SHA256SUMS`]: `${hex('a')}  terraform_1.5.0_linux_amd64.zip\n` })
@@ -69,7 +41,7 @@ describe('github-release', () => {
   test('the listing is trimmed to the mirrored releases across pages, whole, as one page 1 that a static server serves for every page', async () => {
     const jq = featureFromPackage(pkgOf('https://github.com/jqlang/jq/', { type: 'github-release', repo: 'jqlang/jq', tag: 'jq-{version}', asset: 'jq-{os}-{arch}', checksums: { asset: 'sha256sum.txt' } }))
     const page1 = Array.from({ length: 100 }, (_, i) => release(`jq-2.${i}.0`))
-    const ctx = fakeCtx({ [API('jqlang/jq', 1)]: JSON.stringify(page1), [API('jqlang/jq', 2)]: JSON.stringify([release('jq-1.7.1'), release('jq-1.7.0')]) })
+    const ctx = fakeContext({ [API('jqlang/jq', 1)]: JSON.stringify(page1), [API('jqlang/jq', 2)]: JSON.stringify([release('jq-1.7.1'), release('jq-1.7.0')]) })
     const files = await jq.mirrorIndex!(['1.7.1'], ctx)
     expect(ctx.requests).toEqual([API('jqlang/jq', 1), API('jqlang/jq', 2)])
     expect(files).toEqual([{ url: API('jqlang/jq', 1), body: `${JSON.stringify([release('jq-1.7.1')])}\n` }])
@@ -81,7 +53,7 @@ describe('github-release', () => {
   test('stops when a page adds no new tag (a mirror that ignores page=) and keeps what it found', async () => {
     const tool = featureFromPackage(pkgOf('https://github.com/acme/tool/', { type: 'github-release', repo: 'acme/tool', asset: 'tool', checksums: { asset: 'SUMS' } }))
     const page = JSON.stringify(Array.from({ length: 100 }, (_, i) => release(`v1.${i}.0`)))
-    const ctx = fakeCtx({ [API('acme/tool', 1)]: page, [API('acme/tool', 2)]: page })
+    const ctx = fakeContext({ [API('acme/tool', 1)]: page, [API('acme/tool', 2)]: page })
     const files = await tool.mirrorIndex!(['1.3.0', '9.9.9'], ctx)
     expect(ctx.requests).toHaveLength(2)
     expect(JSON.parse(files[0]!.body)).toEqual([release('v1.3.0')])
@@ -90,7 +62,7 @@ describe('github-release', () => {
   test('an rhash table\'s column-order asset of each mirrored version comes along (resolving reads it, the lock does not name it)', async () => {
     const yq = featureFromPackage(pkgOf('https://github.com/mikefarah/yq/', { type: 'github-release', repo: 'mikefarah/yq', asset: 'yq_{os}_{arch}.tar.gz', checksums: { asset: 'checksums', hashOrder: 'checksums_hashes_order' } }))
     const order = 'https://github.com/mikefarah/yq/releases/download/v4.44.3/checksums_hashes_order'
-    const files = await yq.mirrorIndex!(['4.44.3'], fakeCtx({ [API('mikefarah/yq', 1)]: JSON.stringify([release('v4.44.3')]), [order]: 'MD5\nSHA-256\n' }))
+    const files = await yq.mirrorIndex!(['4.44.3'], fakeContext({ [API('mikefarah/yq', 1)]: JSON.stringify([release('v4.44.3')]), [order]: 'MD5\nSHA-256\n' }))
     expect(files[1]).toEqual({ url: order, body: 'MD5\nSHA-256\n', kind: 'checksums' })
   })
 })
@@ -101,14 +73,14 @@ describe('index-json and url-template', () => {
   test('a JSON document keeps its shape, the list at path filtered by field and prefix, items whole', async () => {
     const tool = featureFromPackage(pkgOf(UP, { type: 'index-json', versions: { url: 'releases.json', path: 'data.releases', field: 'tag', prefix: 'v' }, artifact: 'v{version}/tool.tar.gz', checksums: 'v{version}/SUMS' }))
     const doc = { schema: 2, data: { channel: 'stable', releases: [{ tag: 'v1.1.0', lts: true }, { tag: 'v1.0.0', lts: false }, { tag: 'nightly' }] } }
-    const files = await tool.mirrorIndex!(['1.0.0'], fakeCtx({ [`${UP}releases.json`]: JSON.stringify(doc) }))
+    const files = await tool.mirrorIndex!(['1.0.0'], fakeContext({ [`${UP}releases.json`]: JSON.stringify(doc) }))
     expect(JSON.parse(files[0]!.body)).toEqual({ schema: 2, data: { channel: 'stable', releases: [{ tag: 'v1.0.0', lts: false }] } })
     expect(await tool.listVersions(servedBy(files))).toEqual([{ version: '1.0.0' }])
   })
 
   test('a plain-text list keeps the lines of the mirrored versions', async () => {
     const tool = featureFromPackage(pkgOf(UP, { type: 'url-template', versions: { url: 'VERSIONS' }, artifact: 'tool-{version}.tar.xz', checksums: '{artifact}.sha256' }))
-    const files = await tool.mirrorIndex!(['2.0.0'], fakeCtx({ [`${UP}VERSIONS`]: '# versions\r\n2.1.0\r\n2.0.0\r\n1.9.0\r\n' }))
+    const files = await tool.mirrorIndex!(['2.0.0'], fakeContext({ [`${UP}VERSIONS`]: '# versions\r\n2.1.0\r\n2.0.0\r\n1.9.0\r\n' }))
     expect(files[0]!.body).toBe('2.0.0\n')
     expect(await tool.listVersions(servedBy(files))).toEqual([{ version: '2.0.0' }])
   })

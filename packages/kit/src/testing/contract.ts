@@ -1,39 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { Artifact, Feature, FeatureContext, FeatureManifest, Platform, RemoteVersion } from '@runner-features/core'
+import type { Artifact, Feature, FeatureManifest, RemoteVersion } from '@runner-features/core'
 import { manifestProblem, systemView } from '@runner-features/core'
-
-/**
- * A fake `FeatureContext` whose HTTP answers only the URLs in `responses` (pnpm's pattern: a
- * `switch` on the URL that throws on anything unexpected), recording every request.
- */
-export function fakeContext(responses: Record<string, string>, platform: Partial<Platform> = {}): FeatureContext & { requests: string[] } {
-  const requests: string[] = []
-  const text = async (url: string) => {
-    requests.push(url)
-    const body = responses[url]
-    if (body === undefined) throw new Error(`unexpected request: ${url}`)
-    return body
-  }
-  return {
-    requests,
-    platform: { os: 'linux', arch: 'x64', libc: 'glibc', distro: { id: 'ubuntu', versionId: '24.04', idLike: ['debian'], family: 'debian' }, ...platform },
-    http: {
-      text,
-      async json(url, schema) {
-        const value: unknown = JSON.parse(await text(url))
-        if (!schema) return value as never
-        const parsed = schema.safeParse(value)
-        if (!parsed.success) throw new Error(`UPSTREAM_FORMAT: ${parsed.error.message}`)
-        return parsed.data
-      },
-    },
-    exec: async () => {
-      throw new Error('plugins must not run processes in listVersions/artifact')
-    },
-    logger: { info() {}, warn() {}, debug() {} },
-    signal: new AbortController().signal,
-  }
-}
 
 /**
  * The contract every feature plugin must keep, as plain checks returning problems (so any test

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url'
 import { afterEach, expect, test } from 'vitest'
 import { defineFeature } from '../define-feature.js'
 import { platformMatrixMarkdown } from '../matrix.js'
-import { contractProblems, fakeContext } from './contract.js'
+import { contractProblems } from './contract.js'
+import { fakeContext } from './index.js'
 import { pluginProblems } from './plugin-dir.js'
 
 const pkg = {
