@@ -2,23 +2,17 @@ import { readFile, readdir, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { parse } from 'yaml'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { mirrorHarness, sha256Hex } from '@runner-features/kit/testing'
-import { generateTestKey, detachedSignature, mirrorSigningKey } from '@runner-features/fixture-mirror'
-import { AWS_CLI_VERSION as V, mirror as buildAwsMirror } from '../fixtures/mirror.ts'
+import { describe, expect, test } from 'vitest'
+import { sha256Hex } from '@runner-features/kit/testing'
+import { generateTestKey, detachedSignature } from '@runner-features/fixture-mirror'
+import { AWS_CLI_VERSION as V } from '../fixtures/mirror.ts'
+import { awsCliHarness } from './harness.ts'
 
 // The aws-cli feature end to end: the built `runner` against a 127.0.0.1 mirror in
 // awscli.amazonaws.com's layout (stand-in zip signed with the fixture mirrors' TEST key, which the
 // sandbox trusts via RUNNER_FEATURES_TRUSTED_KEYS): lock checks the signature over the zip and pins
 // its sha256, install verifies it and runs the zip's own installer as a post-install step.
-const e2e = mirrorHarness({
-  feature: 'aws-cli',
-  mirror: () => buildAwsMirror(),
-  env: async () => ({ RUNNER_FEATURES_TRUSTED_KEYS: (await mirrorSigningKey()).publicKeyFile }),
-})
-beforeAll(e2e.start)
-afterEach(e2e.reset)
-afterAll(e2e.close)
+const e2e = awsCliHarness()
 const UP = `https://awscli.amazonaws.com/awscli-exe-linux-x86_64-${V}.zip`
 const zipBytes = () => readFile(join(e2e.mirror.root, e2e.mirror.zip))
 

@@ -1,22 +1,14 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
-import { mirrorHarness } from '@runner-features/kit/testing'
+import { expect, test } from 'vitest'
 import { detachedSignature, generateTestKey, mirrorSigningKey } from '@runner-features/fixture-mirror'
-import { mirror as buildAwsMirror } from '../fixtures/mirror.ts'
+import { awsCliHarness } from './harness.ts'
 
 // The signer of aws-cli's detached signature (over the zip itself) is recorded in the lock like the
 // signer of other features' checksum files, so a later locked install refuses an upstream that
 // dropped the signature or signs with another key (SIGNATURE_DOWNGRADE), before the zip is fetched.
-const e2e = mirrorHarness({
-  feature: 'aws-cli',
-  mirror: () => buildAwsMirror(),
-  env: async () => ({ RUNNER_FEATURES_TRUSTED_KEYS: (await mirrorSigningKey()).publicKeyFile }),
-})
-beforeAll(e2e.start)
-afterEach(e2e.reset)
-afterAll(e2e.close)
+const e2e = awsCliHarness()
 
 const zipRequested = () => e2e.server.requests.some((r) => r.startsWith(`GET /${e2e.mirror.zip} `))
 
