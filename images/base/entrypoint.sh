@@ -59,8 +59,12 @@ is_true() { case "${1:-}" in 1 | true | TRUE | True | yes | on) return 0 ;; *) r
 
 # --- 2. features ----------------------------------------------------------------------------------
 # Where the installs' GITHUB_ENV lines go until they are checked and written to .env (publish_env).
-feature_env_file=$(mktemp "${TMPDIR:-/tmp}/runner-features-env.XXXXXX")
-trap 'rm -f "$feature_env_file"' EXIT
+# Made only when something is to be installed: a start without features needs no writable /tmp.
+feature_env_file=/dev/null
+if [ -n "${RUNNER_FEATURES:-}${RUNNER_FEATURES_CONFIG:-}" ]; then
+  feature_env_file=$(mktemp "${TMPDIR:-/tmp}/runner-features-env.XXXXXX") || die 'could not create a temporary file for the features'"'"' variables' 'set TMPDIR to a writable directory' 70
+  trap 'rm -f "$feature_env_file"' EXIT
+fi
 # feature-env.sh: installed next to the other build scripts; in the repository, in images/scripts.
 feature_env_sh=/usr/local/lib/runner-features/feature-env.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -99,7 +103,7 @@ if [ -n "${RUNNER_FEATURES_CONFIG:-}" ]; then
 fi
 
 publish_env
-rm -f "$feature_env_file"
+[ "$feature_env_file" = /dev/null ] || rm -f "$feature_env_file"
 
 if is_true "${RUNNER_FEATURES_JOB_HOOK:-}" && [ -z "${ACTIONS_RUNNER_HOOK_JOB_STARTED:-}" ]; then
   export ACTIONS_RUNNER_HOOK_JOB_STARTED=/opt/runner-features/hooks/job-started.sh

@@ -293,6 +293,14 @@ describe('base entrypoint: what start-time features export reaches the runner .e
     expect(existsSync(join(quiet, '.env'))).toBe(false)
   })
 
+  it('a start without features needs no writable TMPDIR (no scratch file is made)', () => {
+    const home = runnerHome()
+    const res = start(home, GO, { TMPDIR: '/nonexistent/tmp' })
+    expect(res.res.status, res.res.stderr).toBe(0)
+    expect(res.recorded['run.jitconfig']).toBe(JIT)
+    expect(existsSync(join(home, '.env'))).toBe(false)
+  })
+
   it('refuses an export that holds the JIT config: exit 70, .env not written, runner not started', () => {
     const home = runnerHome()
     const res = start(home, `LEAK=${JIT}\n`, { RUNNER_FEATURES: 'evil' })
