@@ -1,6 +1,6 @@
 import { delimiter, dirname, isAbsolute, join } from 'node:path'
 import { RunnerError, isRunnerError, parseSha256Sums, redactUrl, type Artifact, type Env, type Logger, type PluginRef, type SignatureDeclaration } from '@runner-features/core'
-import { HASHICORP_RELEASE_KEY, formatFingerprint, readKeyFiles, readPublicKeys, verifyChecksumSignature, type FeatureHttp, type TrustedKey, type VerifiedChecksums } from '@runner-features/installer'
+import { HASHICORP_RELEASE_KEY, checksumFileBytes, formatFingerprint, readKeyFiles, readPublicKeys, verifyChecksumSignature, type FeatureHttp, type TrustedKey, type VerifiedChecksums } from '@runner-features/installer'
 
 /**
  * What this runner trusts beyond the plugins' own keys, and whether checks are off.
@@ -74,8 +74,10 @@ async function verifyOnce(http: FeatureHttp, checksumUrl: string, rule: Signatur
   if (!p) {
     p = (async () => {
       const signature = await fetchSignature(http, checksumUrl, rule.suffixes)
-      const text = await http.text(checksumUrl)
-      return verifyChecksumSignature({ text, signature: signature.bytes, file: redactUrl(http.resolve(checksumUrl)), signatureFile: redactUrl(http.resolve(signature.url)), keys: await keys() })
+      // The exact bytes the signature covers (a file that is not UTF-8 verifies too); the checksum
+      // lookup below parses the text the verification returns.
+      const bytes = await checksumFileBytes(http, checksumUrl)
+      return verifyChecksumSignature({ bytes, signature: signature.bytes, file: redactUrl(http.resolve(checksumUrl)), signatureFile: redactUrl(http.resolve(signature.url)), keys: await keys() })
     })()
     p.catch(() => byUrl.delete(checksumUrl))
     byUrl.set(checksumUrl, p)

@@ -2,6 +2,7 @@ import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as openpgp from 'openpgp'
 import { RunnerError } from '@runner-features/core'
+import type { FeatureHttp } from './http.js'
 
 /** A public key a checksum file may be signed by, and where it was read from (for messages). */
 export interface TrustedKey {
@@ -16,8 +17,9 @@ export interface VerifiedChecksums {
   /** Fingerprint of the trusted primary key whose (sub)key made the signature. */
   fingerprint: string
   /**
-   * The text the signature covers: the checksum file itself for a detached signature, the signed
-   * part for a clearsigned `.asc` (Node.js' `SHASUMS256.txt.asc`). Parse checksums from this.
+   * The text the signature covers, for parsing checksums: the checksum file's bytes decoded as
+   * UTF-8 for a detached signature (a byte that is not UTF-8 becomes U+FFFD here, but was verified
+   * as it is), the signed part for a clearsigned `.asc` (Node.js' `SHASUMS256.txt.asc`).
    */
   signedText: string
 }
@@ -72,8 +74,22 @@ function expectedKeys(keys: readonly TrustedKey[]): string {
 }
 
 /**
+ * A checksum file's exact bytes, which a detached signature covers, read through the index cache so
+ * an offline run finds the file an earlier run verified. The text read is the one the plugin's
+ * checksum lookup already made (one request per run, and the cache entry every earlier version
+ * wrote), and it is exact whenever it decoded cleanly: UTF-8 decoding that replaced nothing with
+ * U+FFFD is lossless, so encoding it again gives the same bytes. Otherwise (a Latin-1 byte, say)
+ * the raw bytes are read, and cached beside the text for the next offline run.
+ */
+export async function checksumFileBytes(http: Pick<FeatureHttp, 'text' | 'bytes'>, url: string): Promise<Buffer> {
+  const text = await http.text(url)
+  return text.includes('\uFFFD') ? http.bytes(url) : Buffer.from(text, 'utf8')
+}
+
+/**
  * Verifies `signature` (a `.sig` in binary, an armored detached `.asc`, or a clearsigned `.asc`)
- * over the checksum file `text` against `keys`. Fails closed with `SIGNATURE_INVALID` naming the
+ * over the checksum file's exact `bytes` against `keys` (a clearsigned file carries its own text;
+ * `bytes` is then unused). Fails closed with `SIGNATURE_INVALID` naming the
  * signature file, the keys expected and the key found: a signature by an unknown key, a damaged one,
  * one that does not match the bytes (a tampered checksum file), or one made while its key was
  * expired or revoked.
@@ -81,7 +97,7 @@ function expectedKeys(keys: readonly TrustedKey[]): string {
  * A key is judged at the time the signature was made (as gpg does): a release signed in 2023 by a
  * key that expired in 2026 still verifies; a signature made after the key expired does not.
  */
-export async function verifyChecksumSignature(o: { text: string; signature: Uint8Array; file: string; signatureFile: string; keys: readonly TrustedKey[] }): Promise<VerifiedChecksums> {
+export async function verifyChecksumSignature(o: { bytes: Uint8Array; signature: Uint8Array; file: string; signatureFile: string; keys: readonly TrustedKey[] }): Promise<VerifiedChecksums> {
   const invalid = (what: string, found: string | undefined, cause?: unknown, signer?: string) => new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: ${what}; expected a signature by ${expectedKeys(o.keys)}${found ? `, found key ${found}` : ''}`, {
     where: o.file,
     hint: 'the checksum file or its signature was changed (or the mirror re-signs with its own key: add that key with RUNNER_FEATURES_TRUSTED_KEYS or trustedKeys:); nothing was downloaded',
@@ -93,7 +109,7 @@ export async function verifyChecksumSignature(o: { text: string; signature: Uint
   const asText = Buffer.from(o.signature).toString('utf8')
   let signature: openpgp.Signature
   let clear: openpgp.CleartextMessage | undefined
-  let signedText = o.text
+  let signedText = Buffer.from(o.bytes).toString('utf8')
   try {
     if (asText.includes('-----BEGIN PGP SIGNED MESSAGE-----')) {
       clear = await openpgp.readCleartextMessage({ cleartextMessage: asText })
@@ -113,10 +129,10 @@ export async function verifyChecksumSignature(o: { text: string; signature: Uint
   const created = (signature.packets[0] as { created?: Date } | undefined)?.created ?? new Date()
   const date = created.getTime() < Date.now() ? created : new Date()
   try {
-    // Detached signatures cover the file's bytes: verify over bytes, never a re-encoded text.
+    // Detached signatures cover the file's bytes: verify over them as fetched, never a decoded text.
     const result = clear
       ? await openpgp.verify({ message: clear, verificationKeys: signer.key, date, expectSigned: true })
-      : await openpgp.verify({ message: await openpgp.createMessage({ binary: Buffer.from(o.text, 'utf8') }), signature, verificationKeys: signer.key, date, expectSigned: true })
+      : await openpgp.verify({ message: await openpgp.createMessage({ binary: o.bytes }), signature, verificationKeys: signer.key, date, expectSigned: true })
     await Promise.all(result.signatures.map((s) => s.verified))
   } catch (err) {
     throw invalid(`the signature does not verify (${(err as Error).message})`, `${found} (${formatFingerprint(signer.fingerprint)})`, err, signer.fingerprint)
