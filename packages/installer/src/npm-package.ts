@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import semver from 'semver'
-import { RunnerError, type Logger } from '@runner-features/core'
+import { RunnerError, redactUrl, type Logger } from '@runner-features/core'
 import { FeatureHttp } from './http.js'
 
 export interface NpmResolved {
@@ -34,7 +34,7 @@ export async function resolveNpmPackage(spec: string, registry: string, logger: 
   const base = registry.endsWith('/') ? registry : `${registry}/`
   const http = new FeatureHttp({ upstream: base, logger, retries: 2 })
   const doc = await http.json<Packument>(`${base}${name.replace('/', '%2F')}`).catch((err: RunnerError) => {
-    throw new RunnerError('PLUGIN_INSTALL_FAILED', `${name} could not be looked up in the registry: ${err.message}`, { where: spec, hint: `check the name and the registry (${base}); offline, install from a tarball or directory instead`, cause: err })
+    throw new RunnerError('PLUGIN_INSTALL_FAILED', `${name} could not be looked up in the registry: ${err.message}`, { where: spec, hint: `check the name and the registry (${redactUrl(base)}); offline, install from a tarball or directory instead`, cause: err })
   })
   const versions = Object.keys(doc.versions ?? {})
   const version = doc['dist-tags']?.[range] ?? semver.maxSatisfying(versions, range)

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RunnerError, compareVersions, pluginInstallDir, type Logger } from '@runner-features/core'
+import { resolveNpmPackage } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
 import { installPlugin } from './plugins.js'
 
@@ -14,6 +15,11 @@ export interface PluginsUpdateResult {
  * index records their integrity) are reinstalled at the registry's `latest`, with the same checks
  * as `plugins install` (integrity, plugin policy, manifest). Plugins installed from a directory or
  * tarball have no registry to ask: they are reported, not changed. Bundled plugins update with the CLI.
+ *
+ * `latest` is resolved first and only a newer version is installed, pinned to that exact version
+ * (not `@latest` again, which could move in between). A plugin already at `latest` — or ahead of it,
+ * say a prerelease — is left as it is: nothing is downloaded, and the plugin policy is not asked,
+ * so a policy pinning today's version does not fail an update that has nothing to do.
  */
 export async function updatePlugins(rt: Runtime, names: readonly string[], opts: { logger: Logger; registry: string }): Promise<PluginsUpdateResult> {
   const root = pluginInstallDir(rt.env, rt.uid)
@@ -37,8 +43,31 @@ export async function updatePlugins(rt: Runtime, names: readonly string[], opts:
       plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: null, status: 'not-from-registry' })
       continue
     }
-    const r = await installPlugin(rt, `${p.name}@latest`, opts)
-    plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: r.version, status: compareVersions(r.version, p.version) === 0 ? 'up-to-date' : 'updated' })
+    try {
+      const latest = await resolveNpmPackage(`${p.name}@latest`, opts.registry, opts.logger)
+      if (compareVersions(latest.version, p.version) <= 0) {
+        plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: p.version, status: 'up-to-date' })
+        continue
+      }
+      const r = await installPlugin(rt, `${p.name}@${latest.version}`, opts)
+      plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: r.version, status: 'updated' })
+    } catch (err) {
+      throw keptInstalled(err, p.name, p.version, plugins)
+    }
   }
   return { schemaVersion: 1, plugins }
+}
+
+/**
+ * The failed plugin's error (its code, where and hint kept), saying what the user most wants to know
+ * after a failed update: the old version is still installed, and which plugins this run did update
+ * before it stopped (also in `details.updated` for --json).
+ */
+function keptInstalled(err: unknown, name: string, version: string, done: PluginsUpdateResult['plugins']): unknown {
+  if (!(err instanceof RunnerError)) return err
+  const updated = done.filter((d) => d.status === 'updated')
+  const before = updated.length ? `; updated before it: ${updated.map((d) => `${d.name} ${d.from} → ${d.to}`).join(', ')}` : ''
+  return new RunnerError(err.code, `${err.message} (${name}@${version} stays installed, unchanged${before})`, {
+    where: err.where, hint: err.hint, cause: err, details: { ...err.details, kept: `${name}@${version}`, updated },
+  })
 }
