@@ -6,6 +6,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { RunnerError, isRunnerError, redactUrl, type Logger } from '@runner-features/core'
 import { LOCK_PLATFORMS, type LockPlatform, type LockedArtifact } from '@runner-features/core/config'
+import { checksumFileBytes } from '@runner-features/installer'
 import { contextFor, loadProject, outdatedError, type NetOptions } from './project.js'
 import type { RunEnv } from './run-env.js'
 import { signatureRule } from './signatures.js'
@@ -91,7 +92,7 @@ export async function buildMirror(rt: RunEnv, o: MirrorBuildOptions): Promise<Mi
         if (!files.has(artifact.url)) files.set(artifact.url, await writeArtifact(o.dir, artifact, rt.cacheDir, http))
         const sums = artifact.checksumSource
         if (!sums || files.has(sums)) continue
-        put(await writeBytes(o.dir, sums, await exactBytes(http, sums), 'checksums'))
+        put(await writeBytes(o.dir, sums, await checksumFileBytes(http, sums), 'checksums'))
         for (const suffix of rule?.suffixes ?? []) {
           const bytes = await http.bytes(sums + suffix).catch((err: unknown) => {
             if (isRunnerError(err) && [404, 410].includes(err.details?.status as number)) return undefined
@@ -172,17 +173,6 @@ async function writeArtifact(root: string, artifact: LockedArtifact, cacheDir: s
     await rm(tmp, { force: true })
   }
   return { url: artifact.url, path, sha256: artifact.sha256, size, kind: 'artifact' }
-}
-
-/**
- * A checksum file's exact bytes, which its signature covers. The text read shares the install's
- * index cache (so a build offline from the cache still has the file) and is exact whenever it
- * decoded cleanly: UTF-8 decoding that replaced nothing with U+FFFD is lossless, and encoding it
- * again gives the same bytes. Otherwise the raw bytes are read.
- */
-async function exactBytes(http: ReturnType<typeof contextFor>['http'], url: string): Promise<Buffer> {
-  const text = await http.text(url)
-  return text.includes('\uFFFD') ? http.bytes(url) : Buffer.from(text, 'utf8')
 }
 
 /** Checksum files, signatures and indexes: where a static server looks for the URL (query dropped). */
