@@ -50,7 +50,7 @@ test('a plugin installed from a directory is reported, not changed; bundled and 
 // Against a real npm registry (verdaccio, pinned, 127.0.0.1, no uplinks): the hello test plugin
 // published at 1.0.0 and installed, then 1.1.0 published. A policy pinning 1.0.0's bytes refuses the
 // update and 1.0.0 keeps working; an unreachable registry changes nothing; then the update moves the
-// plugin to 1.1.0 and records the new integrity.
+// plugin to 1.1.0 and records the new integrity; a `latest` moved back does not downgrade it.
 describe('from a registry', () => {
   const NAME = '@acme/runner-feature-hello'
   let registry: Registry
@@ -96,7 +96,7 @@ describe('from a registry', () => {
     await r?.cleanup()
   })
 
-  test('1.0.0 installed, 1.1.0 published: a pinning policy refuses the update, an unreachable registry changes nothing, then update moves to 1.1.0', async () => {
+  test('1.0.0 installed, 1.1.0 published: a pinning policy refuses the update, an unreachable registry changes nothing, then update moves to 1.1.0 and never back', async () => {
     await publishHello('1.0.0')
     const added = await r.runner(['plugins', 'install', NAME, '--json'])
     expect(added.exitCode, added.all).toBe(0)
@@ -145,7 +145,7 @@ describe('from a registry', () => {
     // The update: 1.1.0 with its own integrity, recorded in the plugins index and shown by features list.
     const updated = await r.runner(['plugins', 'update', '--json'])
     expect(updated.exitCode, updated.all).toBe(0)
-    expect(JSON.parse(updated.stdout)).toEqual({ schemaVersion: 1, plugins: [{ name: NAME, id: 'hello', from: '1.0.0', to: '1.1.0', status: 'updated' }] })
+    expect(JSON.parse(updated.stdout)).toEqual({ schemaVersion: 1, plugins: [{ name: NAME, id: 'hello', from: '1.0.0', to: '1.1.0', latest: '1.1.0', status: 'updated' }] })
     const after = await index()
     expect(after.dependencies[NAME]).toBe('1.1.0')
     expect(after.runnerFeatures.integrity[NAME]).toMatch(/^sha512-/)
@@ -154,5 +154,14 @@ describe('from a registry', () => {
     expect(await listed()).toMatchObject({ version: '1.1.0', origin: 'user' })
     const human = await r.runner(['features', 'list'])
     expect(human.stdout).toMatch(new RegExp(`hello\\s+${NAME.replace('/', '\\/')}\\s+1\\.1\\.0\\s+user`))
+
+    // `latest` moved back to 1.0.0 (a bad release withdrawn): the update never downgrades.
+    const tagged = await execa('npm', ['dist-tag', 'add', `${NAME}@1.0.0`, 'latest', '--registry', registry.url], { env: { npm_config_userconfig: join(dir, 'registry', 'npmrc') }, reject: false, all: true })
+    expect(tagged.exitCode, tagged.all).toBe(0)
+    const back = await r.runner(['plugins', 'update'])
+    expect(back.exitCode, back.all).toBe(0)
+    expect(back.stdout).toBe(`${NAME}: 1.1.0 is newer than the registry's latest (1.0.0), left as it is`)
+    expect(await installedVersion()).toBe('1.1.0')
+    expect((await index()).runnerFeatures.integrity[NAME]).toBe(after.runnerFeatures.integrity[NAME])
   }, 360_000)
 })

@@ -7,7 +7,13 @@ import { installPlugin } from './plugins.js'
 
 export interface PluginsUpdateResult {
   schemaVersion: 1
-  plugins: { name: string; id: string; from: string; to: string | null; status: 'updated' | 'up-to-date' | 'not-from-registry' }[]
+  /**
+   * One entry per chosen plugin. `to` is the version installed after the run (null: not asked);
+   * `latest` is the registry's `latest` dist-tag, for plugins the registry was asked about.
+   * `newer-than-latest`: installed ahead of `latest` (a prerelease, or `latest` moved back) and left
+   * as it is — an update never downgrades.
+   */
+  plugins: { name: string; id: string; from: string; to: string | null; latest?: string; status: 'updated' | 'up-to-date' | 'newer-than-latest' | 'not-from-registry' }[]
 }
 
 /**
@@ -18,8 +24,9 @@ export interface PluginsUpdateResult {
  *
  * `latest` is resolved first and only a newer version is installed, pinned to that exact version
  * (not `@latest` again, which could move in between). A plugin already at `latest` — or ahead of it,
- * say a prerelease — is left as it is: nothing is downloaded, and the plugin policy is not asked,
- * so a policy pinning today's version does not fail an update that has nothing to do.
+ * say a prerelease or a `latest` moved back — is left as it is (never downgraded): nothing is
+ * downloaded, and the plugin policy is not asked, so a policy pinning today's version does not fail
+ * an update that has nothing to do.
  */
 export async function updatePlugins(rt: Runtime, names: readonly string[], opts: { logger: Logger; registry: string }): Promise<PluginsUpdateResult> {
   const root = pluginInstallDir(rt.env, rt.uid)
@@ -45,12 +52,13 @@ export async function updatePlugins(rt: Runtime, names: readonly string[], opts:
     }
     try {
       const latest = await resolveNpmPackage(`${p.name}@latest`, opts.registry, opts.logger)
-      if (compareVersions(latest.version, p.version) <= 0) {
-        plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: p.version, status: 'up-to-date' })
+      const order = compareVersions(latest.version, p.version)
+      if (order <= 0) {
+        plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: p.version, latest: latest.version, status: order === 0 ? 'up-to-date' : 'newer-than-latest' })
         continue
       }
       const r = await installPlugin(rt, `${p.name}@${latest.version}`, opts)
-      plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: r.version, status: 'updated' })
+      plugins.push({ name: p.name, id: p.manifest.id, from: p.version, to: r.version, latest: latest.version, status: 'updated' })
     } catch (err) {
       throw keptInstalled(err, p.name, p.version, plugins)
     }
