@@ -80,10 +80,22 @@ async function zipFile(entries: Spec[], rename: Record<string, string> = {}): Pr
   return path
 }
 
-/** Every path under `root` that is not inside `dest`: a clean extraction leaves exactly these. */
+/**
+ * Every path under `root` that is not inside `dest`: a clean extraction leaves exactly these. Walked
+ * by hand, never descending into dest or through a symlink: `readdir({ recursive: true })` can follow
+ * a hostile `up -> ..` link left inside dest and fail with ELOOP.
+ */
 async function outsideDest(): Promise<string[]> {
-  const found = await readdir(root, { recursive: true })
-  return found.filter((p) => !p.startsWith(join('a', 'b', 'dest') + '/')).sort()
+  const found: string[] = []
+  const walk = async (rel: string): Promise<void> => {
+    for (const e of await readdir(join(root, rel), { withFileTypes: true })) {
+      const path = rel ? join(rel, e.name) : e.name
+      found.push(path)
+      if (e.isDirectory() && path !== join('a', 'b', 'dest')) await walk(path)
+    }
+  }
+  await walk('')
+  return found.sort()
 }
 const UNTOUCHED = ['a', 'a/b', 'a/b/dest', 'victim']
 
