@@ -5,11 +5,10 @@
 // in a network namespace without network (`unshare -n`, as root; CI runs as root).
 import { execa, execaSync } from 'execa'
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { buildDemoMirror, pluginMirror, startMirrorServer, type DemoMirror, type MirrorServer, type PluginMirror } from '@runner-features/fixture-mirror'
-import { RUNNER_BIN, sandbox, type RunResult, type Sandbox } from './helpers.js'
+import { RUNNER_BIN, freePort, sandbox, type RunResult, type Sandbox } from './helpers.js'
 import { realKubectlUnavailable } from '../../../plugins/kubectl/test/real-kubectl.ts'
 
 const isRoot = process.getuid?.() === 0
@@ -42,13 +41,6 @@ async function offlineRun(box: Sandbox, args: string[]): Promise<RunResult> {
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) }
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
 
 /** Every upstream host of the locked set sent to `<base><host>/`. */
 const rewritesTo = (base: string) => ['nodejs.org', 'releases.hashicorp.com', 'go.dev'].map((h) => `https://${h}/=${base}${h}/`).join(',')

@@ -3,11 +3,10 @@
 // connection attempt fails for real; the 127.0.0.1 fixture server's request log must stay empty too.
 import { execa } from 'execa'
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildDemoMirror, pluginMirror, startMirrorServer, type DemoMirror, type MirrorServer } from '@runner-features/fixture-mirror'
-import { RUNNER_BIN, sandbox, type RunResult, type Sandbox } from './helpers.js'
+import { RUNNER_BIN, freePort, sandbox, type RunResult, type Sandbox } from './helpers.js'
 
 const TF = '1.5.0'
 const isRoot = process.getuid?.() === 0
@@ -121,14 +120,6 @@ describe('--offline', () => {
   })
 })
 
-/** A free 127.0.0.1 port (for python's http.server, which needs one named). */
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
 
 describe('mirror build', () => {
   test('the locked set (terraform, nodejs, yq) as a directory: served by python3 -m http.server it installs with mirrorsOnly; as a directory it installs with no network', async () => {
