@@ -1,6 +1,6 @@
 import * as openpgp from 'openpgp'
 import { RunnerError } from '@runner-features/core'
-import { formatFingerprint, type TrustedKey } from './signatures.js'
+import { formatFingerprint, readDetachedSignature, trustedSigner, type TrustedKey } from './signatures.js'
 
 /**
  * Verifies a detached OpenPGP signature made over an artifact's own bytes (AWS CLI's
@@ -21,14 +21,11 @@ export async function verifyArtifactSignature(o: { bytes: Uint8Array; signature:
   if (!o.keys.length) throw invalid('no trusted key is configured for it')
   let signature: openpgp.Signature
   try {
-    const text = Buffer.from(o.signature).toString('utf8')
-    signature = text.includes('-----BEGIN PGP SIGNATURE-----') ? await openpgp.readSignature({ armoredSignature: text }) : await openpgp.readSignature({ binarySignature: o.signature })
+    signature = await readDetachedSignature(o.signature)
   } catch (err) {
     throw invalid(`not an OpenPGP signature (${(err as Error).message})`, undefined, err)
   }
-  const ids = signature.getSigningKeyIDs()
-  const found = ids.map((id) => id.toHex().toUpperCase()).join(', ') || 'none named'
-  const signer = o.keys.find((k) => ids.some((id) => k.key.getKeys(id).length > 0))
+  const { signer, found } = trustedSigner(signature, o.keys)
   if (!signer) throw invalid('signed by a key that is not trusted', found)
   const created = (signature.packets[0] as { created?: Date } | undefined)?.created ?? new Date()
   const date = created.getTime() < Date.now() ? created : new Date()
@@ -51,14 +48,11 @@ export async function verifyArtifactSignature(o: { bytes: Uint8Array; signature:
 export async function detachedSigner(o: { signature: Uint8Array; file: string; signatureFile: string; keys: readonly TrustedKey[] }): Promise<string> {
   let signature: openpgp.Signature
   try {
-    const text = Buffer.from(o.signature).toString('utf8')
-    signature = text.includes('-----BEGIN PGP SIGNATURE-----') ? await openpgp.readSignature({ armoredSignature: text }) : await openpgp.readSignature({ binarySignature: o.signature })
+    signature = await readDetachedSignature(o.signature)
   } catch (err) {
     throw new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: not an OpenPGP signature (${(err as Error).message})`, { where: o.file, hint: 'the signature file was changed or a mirror serves another file', cause: err })
   }
-  const ids = signature.getSigningKeyIDs()
-  const found = ids.map((id) => id.toHex().toUpperCase()).join(', ') || 'none named'
-  const signer = o.keys.find((k) => ids.some((id) => k.key.getKeys(id).length > 0))
+  const { signer, found } = trustedSigner(signature, o.keys)
   if (!signer) {
     throw new RunnerError('SIGNATURE_INVALID', `${o.signatureFile}: signed by a key that is not trusted, found key ${found}`, { where: o.file, hint: 'add the key with RUNNER_FEATURES_TRUSTED_KEYS or trustedKeys: if it is really the upstream\'s', details: { signature: o.signatureFile, found } })
   }

@@ -67,6 +67,22 @@ export function formatFingerprint(fp: string): string {
   return fp.replace(/(.{4})(?=.)/g, '$1 ')
 }
 
+/** A detached signature, binary (`.sig`) or ASCII-armored (`.asc`); openpgp's parse error otherwise. */
+export async function readDetachedSignature(bytes: Uint8Array): Promise<openpgp.Signature> {
+  const text = Buffer.from(bytes).toString('utf8')
+  return text.includes('-----BEGIN PGP SIGNATURE-----') ? openpgp.readSignature({ armoredSignature: text }) : openpgp.readSignature({ binarySignature: bytes })
+}
+
+/**
+ * The trusted key whose (sub)key made `signature`, if any, and the key IDs the signature names
+ * (`found`, upper-case hex, for messages; `none named` when it names none).
+ */
+export function trustedSigner(signature: openpgp.Signature, keys: readonly TrustedKey[]): { signer: TrustedKey | undefined; found: string } {
+  const ids = signature.getSigningKeyIDs()
+  const found = ids.map((id) => id.toHex().toUpperCase()).join(', ') || 'none named'
+  return { signer: keys.find((k) => ids.some((id) => k.key.getKeys(id).length > 0)), found }
+}
+
 function expectedKeys(keys: readonly TrustedKey[]): string {
   const fps = [...new Set(keys.map((k) => k.fingerprint))]
   const shown = fps.slice(0, 3).map(formatFingerprint).join(', ')
@@ -117,14 +133,12 @@ export async function verifyChecksumSignature(o: { bytes: Uint8Array; signature:
       signature = (clear as unknown as { signature: openpgp.Signature }).signature
       signedText = clear.getText()
     } else {
-      signature = asText.includes('-----BEGIN PGP SIGNATURE-----') ? await openpgp.readSignature({ armoredSignature: asText }) : await openpgp.readSignature({ binarySignature: o.signature })
+      signature = await readDetachedSignature(o.signature)
     }
   } catch (err) {
     throw invalid(`not an OpenPGP signature (${(err as Error).message})`, undefined, err)
   }
-  const issuers = signature.getSigningKeyIDs().map((id) => id.toHex().toUpperCase())
-  const found = issuers.join(', ') || 'none named'
-  const signer = o.keys.find((k) => signature.getSigningKeyIDs().some((id) => k.key.getKeys(id).length > 0))
+  const { signer, found } = trustedSigner(signature, o.keys)
   if (!signer) throw invalid('signed by a key that is not trusted', found)
   const created = (signature.packets[0] as { created?: Date } | undefined)?.created ?? new Date()
   const date = created.getTime() < Date.now() ? created : new Date()
