@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { mirrorEnvName } from '@runner-features/core'
 import { startFixtureMirror, type FixtureMirror } from './mirror.js'
 import { findRunnerCli, runnerSandbox, type RunnerResult, type RunnerSandbox } from './sandbox.js'
 
@@ -64,8 +65,8 @@ export interface MirrorHarness<M extends HarnessMirror> {
   install(spec: string): Promise<RunnerResult>
 }
 
-/** The mirror variable of a feature id: `go-task` → `RUNNER_FEATURES_MIRROR_GO_TASK`. */
-export const mirrorVariable = (feature: string) => `RUNNER_FEATURES_MIRROR_${feature.toUpperCase().replaceAll('-', '_')}`
+/** The mirror variable of a feature id: `go-task` → `RUNNER_FEATURES_MIRROR_GO_TASK` (core's own naming, so the two cannot drift). */
+export const mirrorVariable = mirrorEnvName
 
 /**
  * An end-to-end harness for a plugin: the plugin's fixture mirror served on 127.0.0.1 and the
