@@ -1,20 +1,18 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { sandbox, type Sandbox } from './helpers.js'
+import { demoSandbox, type DemoSandbox, type Sandbox } from './helpers.js'
 
 // which / current / exec: what is active and from where, and running another installed version
 // for one command without relinking.
-let server: MirrorServer
+let demo: DemoSandbox
 let b: Sandbox
 beforeAll(async () => {
-  server = await startMirrorServer((await buildDemoMirror()).root)
-  b = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  demo = await demoSandbox()
+  b = demo.box
   for (const v of ['1.5.0', '1.6.0']) expect((await b.runner(['features', 'install', `terraform@${v}`])).exitCode).toBe(0)
 })
 afterAll(async () => {
-  await server?.close()
-  await b?.cleanup()
+  await demo?.close()
 })
 
 test('which names the file a bin runs and its feature version; an unknown bin is NOT_INSTALLED', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stateFile } from '@runner-features/core'
 import { approvalsFileFor, approvePluginPolicy } from '@runner-features/core/config'
-import { mirrorSigningKey } from '@runner-features/fixture-mirror'
+import { buildDemoMirror, mirrorSigningKey, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
 
 /** The built CLI entry; end-to-end tests run it as a child process, as users do. */
 export const RUNNER_BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -81,4 +81,24 @@ export async function freePort(): Promise<number> {
   const port = (srv.address() as { port: number }).port
   await new Promise((ok) => srv.close(ok))
   return port
+}
+
+/** The demo mirror served on 127.0.0.1 and one sandbox whose terraform mirror it is, shared by a test file. */
+export interface DemoSandbox {
+  server: MirrorServer
+  box: Sandbox
+  /** Closes the server, then removes the sandbox. */
+  close(): Promise<void>
+}
+
+/** Starts a {@link DemoSandbox}; `env` adds variables made from the mirror's URL (another feature's mirror, say). */
+export async function demoSandbox(env: (url: string) => Record<string, string> = () => ({})): Promise<DemoSandbox> {
+  const server = await startMirrorServer((await buildDemoMirror()).root)
+  try {
+    const box = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/`, ...env(server.url) })
+    return { server, box, close: async () => { await server.close(); await box.cleanup() } }
+  } catch (err) {
+    await server.close()
+    throw err
+  }
 }

@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { sandbox, type Sandbox } from './helpers.js'
+import { demoSandbox, type DemoSandbox, type Sandbox } from './helpers.js'
 
 // Bad feature arguments are reported the same way by every command, and the messages issue 17
 // listed as wrong say the right thing (help defaults, list --platform, versions columns and JSON).
-let server: MirrorServer
+let demo: DemoSandbox
 let b: Sandbox
 beforeAll(async () => {
-  server = await startMirrorServer((await buildDemoMirror()).root)
-  b = await sandbox({ RUNNER_FEATURES_MIRROR_NODEJS: `${server.url}nodejs/`, RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  demo = await demoSandbox((url) => ({ RUNNER_FEATURES_MIRROR_NODEJS: `${url}nodejs/` }))
+  b = demo.box
 })
 afterAll(async () => {
-  await server?.close()
-  await b?.cleanup()
+  await demo?.close()
 })
 
 test.each([
@@ -20,14 +18,14 @@ test.each([
   ['', 'an empty feature argument'],
   ['../x@1', '"../x" is not a feature id'],
 ])('%j is INVALID_SPEC on install and uninstall alike, before any request', async (arg, message) => {
-  server.resetRequests()
+  demo.server.resetRequests()
   for (const cmd of ['install', 'uninstall']) {
     const res = await b.runner(['features', cmd, arg])
     expect(res.exitCode, res.all).toBe(1)
     expect(res.stderr).toContain(`error INVALID_SPEC: ${arg} (argument): ${message}`)
     expect(res.stderr).not.toContain('did you mean common-utils')
   }
-  expect(server.requests).toHaveLength(0)
+  expect(demo.server.requests).toHaveLength(0)
 })
 
 test('NodeJS@20 gets a did-you-mean by case', async () => {

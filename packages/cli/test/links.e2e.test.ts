@@ -1,20 +1,18 @@
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { sandbox, type Sandbox } from './helpers.js'
+import { demoSandbox, sandbox, type DemoSandbox, type Sandbox } from './helpers.js'
 
 // Links follow the installed versions: `list` shows which one is linked, uninstalling it links
 // another installed version (or says none is left), and --dry-run removes nothing.
-let server: MirrorServer
+let demo: DemoSandbox
 let b: Sandbox
 beforeAll(async () => {
-  server = await startMirrorServer((await buildDemoMirror()).root)
-  b = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  demo = await demoSandbox()
+  b = demo.box
 })
 afterAll(async () => {
-  await server?.close()
-  await b?.cleanup()
+  await demo?.close()
 })
 
 const linked = async (r: { stdout: string }) => JSON.parse(r.stdout).installed.map((i: { version: string; linked: boolean }) => `${i.version}${i.linked ? '*' : ''}`).sort()
@@ -98,11 +96,11 @@ test('relinking an installed version, or a --refresh no-op, says "already instal
 
 test('one version of several failing: the others still install, nothing of it is left, the last good one is linked', async () => {
   // A sandbox of its own: its download cache has never seen the tampered archive's real bytes.
-  const c = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  const c = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${demo.server.url}hashicorp/` })
   const path = '/hashicorp/terraform/1.6.0/terraform_1.6.0_linux_amd64.zip'
-  const tampered = Buffer.from(await (await fetch(`${server.url}${path.slice(1)}`)).arrayBuffer())
+  const tampered = Buffer.from(await (await fetch(`${demo.server.url}${path.slice(1)}`)).arrayBuffer())
   tampered[tampered.length - 30] = tampered[tampered.length - 30]! ^ 0xff
-  server.override(path, tampered)
+  demo.server.override(path, tampered)
   try {
     // Named first and failing: it blocks nothing, it is simply not there.
     const res = await c.runner(['features', 'install', 'terraform@1.6.0', 'terraform@1.5.0', '--json'])
@@ -121,7 +119,7 @@ test('one version of several failing: the others still install, nothing of it is
     expect((await readdir(join(c.toolCache, 'terraform'))).sort()).toEqual(['1.5.0', '1.5.7'])
     expect(await readlink(join(c.binDir, 'terraform'))).toContain('/terraform/1.5.7/')
   } finally {
-    server.clearOverrides()
+    demo.server.clearOverrides()
     await c.cleanup()
   }
 })

@@ -1,20 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { sandbox, type Sandbox } from './helpers.js'
+import { demoSandbox, type DemoSandbox, type Sandbox } from './helpers.js'
 
 // prune removes the versions neither the config nor the lock references; the linked one stays.
-let server: MirrorServer
+let demo: DemoSandbox
 let b: Sandbox
 beforeAll(async () => {
-  server = await startMirrorServer((await buildDemoMirror()).root)
-  b = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  demo = await demoSandbox()
+  b = demo.box
   for (const v of ['1.5.0', '1.5.7', '1.6.0']) expect((await b.runner(['features', 'install', `terraform@${v}`])).exitCode).toBe(0)
 })
 afterAll(async () => {
-  await server?.close()
-  await b?.cleanup()
+  await demo?.close()
 })
 
 const installed = async () => JSON.parse((await b.runner(['features', 'list', '--json'])).stdout).installed.map((r: { version: string }) => r.version).sort()

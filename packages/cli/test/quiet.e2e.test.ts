@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildDemoMirror, startMirrorServer, type MirrorServer } from '@runner-features/fixture-mirror'
-import { sandbox, type Sandbox } from './helpers.js'
+import { demoSandbox, type DemoSandbox, type Sandbox } from './helpers.js'
 
 // --quiet / -q on every command: results and errors only.
-let server: MirrorServer
+let demo: DemoSandbox
 let b: Sandbox
 beforeAll(async () => {
-  server = await startMirrorServer((await buildDemoMirror()).root)
-  b = await sandbox({ RUNNER_FEATURES_MIRROR_TERRAFORM: `${server.url}hashicorp/` })
+  demo = await demoSandbox()
+  b = demo.box
 })
 afterAll(async () => {
-  await server?.close()
-  await b?.cleanup()
+  await demo?.close()
 })
 
 test('install -q prints the result and no progress line; without it the progress line is there', async () => {
