@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { RunnerError, SYSTEM_VERSION, artifactsFor, supportsTarget, availableVersions, canonicalUrl, collectRequirements, isRunnerError, loadFeature, mirrorFor, networkPolicy, redactUrl, resolveDependencies, type Feature, type FeatureDeclaration, type Logger, type Platform, type PluginRef, type RemoteVersion, type Requirement, type Resolution, type Arch, type TargetPlatform } from '@runner-features/core'
 import { LOCK_PLATFORMS, loadConfig, lockMatchesConfig, lockPathFor, lockRequirement, readLockfile, lockedPlatform, type LockDifference, type LockPlatform, type LockedArtifact, type LockedPlatform, type Lockfile, type RunnerConfig } from '@runner-features/core/config'
 import { createFeatureContext, detectPlatform, type FeatureHttp } from '@runner-features/installer'
@@ -147,8 +145,6 @@ function supports(ref: PluginRef, key: LockPlatform): boolean {
   return supportsTarget(ref.manifest, parsePlatformKey(key))
 }
 
-const integrities = pluginIntegrities
-
 export interface LockResult {
   lock: Lockfile
   /** Requests made while filling platforms (checksum files and indexes only). */
@@ -163,7 +159,7 @@ export interface LockResult {
  */
 export async function buildLock(rt: RunEnv, project: ConfigProject, resolution: Resolution, platforms: readonly LockPlatform[], net: NetOptions, explicit = false): Promise<LockResult> {
   const warnings: string[] = []
-  const integrity = await integrities(rt)
+  const integrity = await pluginIntegrities(rt)
   const trust = signatureTrust(net.env, { file: project.config.file, trustedKeys: project.config.trustedKeys })
   const features: Lockfile['features'] = {}
   await Promise.all(resolution.features.map(async (f) => {
