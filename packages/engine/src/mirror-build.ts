@@ -6,7 +6,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { RunnerError, isRunnerError, redactUrl, type Logger } from '@runner-features/core'
 import { LOCK_PLATFORMS, type LockPlatform, type LockedArtifact } from '@runner-features/core/config'
-import { checksumFileBytes } from '@runner-features/installer'
+import { cachedPath, checksumFileBytes } from '@runner-features/installer'
 import { contextFor, loadProject, outdatedError, type NetOptions } from './project.js'
 import type { RunEnv } from './run-env.js'
 import { signatureRule } from './signatures.js'
@@ -155,8 +155,8 @@ export function mirrorPath(url: string): string {
 async function writeArtifact(root: string, artifact: LockedArtifact, cacheDir: string, http: ReturnType<typeof contextFor>['http']): Promise<MirrorFile> {
   const path = mirrorPath(artifact.url)
   const target = join(root, ...path.split('/'))
-  // The download cache's content-addressed layout (installer's cachedPath): verified bytes, no request.
-  const cached = join(cacheDir, 'downloads', 'sha256', artifact.sha256)
+  // The download cache's content-addressed file: verified bytes, no request.
+  const cached = cachedPath(cacheDir, artifact.sha256)
   const source = await stat(cached).then(() => createReadStream(cached), async () => (await http.open(artifact.url)).body)
   const hash = createHash('sha256')
   let size = 0
