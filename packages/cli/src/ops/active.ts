@@ -2,7 +2,7 @@ import { readlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { RunnerError, binsFor, hostOs, loadFeature, parseFeatureRequest, readState, specAcceptsInstalled, compareVersions, type InstalledRecord } from '@runner-features/core'
 import { discover, type Runtime } from '../runtime.js'
-import { isLinked } from './is-linked.js'
+import { isLinked, linksInto } from './is-linked.js'
 import { checkFeatureArgs } from '../spec-input.js'
 
 /** `runner features which <bin>`: the file a bin-dir name runs, and which feature version it is. */
@@ -55,19 +55,10 @@ export async function currentVersions(rt: Runtime): Promise<CurrentResult> {
     for (const r of records) if (!active && (await isLinked(r))) active = r
     return {
       id, version: active?.version ?? null, arch: active?.arch ?? null, path: active?.path ?? null,
-      links: active ? await linkedOnes(active) : [], installed: records.map((r) => r.version),
+      links: active ? linksInto(active) : [], installed: records.map((r) => r.version),
     }
   }))
   return { schemaVersion: 1, binDir: rt.binDir, features }
-}
-
-async function linkedOnes(r: InstalledRecord): Promise<string[]> {
-  const out: string[] = []
-  for (const l of r.links) {
-    const t = await readlink(l).catch(() => null)
-    if (t && resolve(dirname(l), t).startsWith(`${r.path}/`)) out.push(l)
-  }
-  return out
 }
 
 /**

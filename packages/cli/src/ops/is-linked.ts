@@ -8,14 +8,21 @@ import type { InstalledRecord } from '@runner-features/core'
  * `readlinkSync`: an async call would start libuv's thread pool for a few tiny syscalls.
  */
 export async function isLinked(record: InstalledRecord): Promise<boolean> {
-  for (const link of record.links) {
-    let target: string | null = null
-    try {
-      target = readlinkSync(link)
-    } catch {
-      // Not a link (any more): not linked.
-    }
-    if (target && resolve(dirname(link), target).startsWith(`${record.path}/`)) return true
+  return record.links.some((link) => pointsInto(link, record))
+}
+
+/** The record's bin links that point into its install dir right now (`features current`). */
+export function linksInto(record: InstalledRecord): string[] {
+  return record.links.filter((link) => pointsInto(link, record))
+}
+
+function pointsInto(link: string, record: InstalledRecord): boolean {
+  let target: string
+  try {
+    target = readlinkSync(link)
+  } catch {
+    // Not a link (any more): not linked.
+    return false
   }
-  return false
+  return resolve(dirname(link), target).startsWith(`${record.path}/`)
 }

@@ -1,4 +1,4 @@
-import { binsFor, compareVersions, hostOs, loadFeature, readState, updateState, type InstalledRecord } from '@runner-features/core'
+import { binsFor, compareVersions, hostOs, loadFeature, readState, sameInstall, updateState, type InstalledRecord } from '@runner-features/core'
 import { linkBins } from '@runner-features/installer'
 import { discover, type Runtime } from '../runtime.js'
 
@@ -28,7 +28,7 @@ export async function relinkAfterUninstall(rt: Runtime, removed: InstalledRecord
   const links = await linkBins(next.path, binsFor(feature, hostOs()), rt.binDir, rt.toolCacheRoot)
   await updateState(rt.stateFile, (s) => ({
     ...s,
-    installs: s.installs.map((r) => (r.id === next.id && r.version === next.version && r.arch === next.arch ? { ...r, links: [...new Set([...r.links, ...links])] } : r)),
+    installs: s.installs.map((r) => (sameInstall(r, next) ? { ...r, links: [...new Set([...r.links, ...links])] } : r)),
   }))
   return { version: next.version, links }
 }
