@@ -73,7 +73,9 @@ export function unknownCommand(argvId: string, commandIds: readonly string[]): R
   let known = 0
   while (known < all.length && isPrefix(known + 1)) known++
   const command = all.slice(0, known).join(' ')
-  const subcommands = commandIds.filter((c) => c.startsWith(`${command} `)).map((c) => c.slice(command.length + 1))
+  /** The commands under `topic`, without it (`features` → `install`, `list`, …). */
+  const sameTopic = (topic: string) => commandIds.filter((c) => c.startsWith(`${topic} `)).map((c) => c.slice(topic.length + 1))
+  const subcommands = sameTopic(command)
   // `runner plugins instal x`: `plugins` is a command, but `instal` is a misspelt subcommand of it.
   const misspeltSub = subcommands.length > 0 && suggestIds(all[known]!, subcommands).length > 0
   if (known > 0 && commandIds.includes(command) && !misspeltSub) {
@@ -87,7 +89,6 @@ export function unknownCommand(argvId: string, commandIds: readonly string[]): R
   const words = id.split(' ')
   // Compare the mistyped word with the commands of the same topic (`features lst` → list, not new);
   // a bare word also with every topic's commands (`runner install` → `features install`).
-  const sameTopic = (topic: string) => commandIds.filter((c) => c.startsWith(`${topic} `)).map((c) => c.slice(topic.length + 1))
   const close =
     words.length > 1
       ? suggestIds(words.at(-1)!, sameTopic(words.slice(0, -1).join(' '))).map((c) => `${words.slice(0, -1).join(' ')} ${c}`)
