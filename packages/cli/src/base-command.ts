@@ -51,3 +51,6 @@ export const refreshFlag = Flags.boolean({ description: 'Ignore cached upstream 
 export const configFlag = Flags.string({ description: 'The team config (default: .github/runner-config.yml, searched upward from the current directory).', helpValue: '<file>' })
 
 export const binDirFlag = Flags.string({ description: 'The bin dir executables are linked into. Env: RUNNER_FEATURES_BIN_DIR. Default /usr/local/bin as root, else ~/.local/bin.', helpValue: '<dir>' })
+
+/** `mirror build` and `vendor`: which of the lock's platforms to take (parsePlatforms reads the list). */
+export const lockedPlatformsFlag = Flags.string({ description: 'all (every platform in the lock), or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl, windows-x64, windows-arm64.', default: 'all' })

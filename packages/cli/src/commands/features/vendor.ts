@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { resolve } from 'node:path'
 import { parseMirrorFlags } from '@runner-features/core'
 import { parsePlatforms, vendorBundle, type MirrorManifest } from '@runner-features/engine'
-import { RunnerCommand, configFlag, mirrorFlag } from '../../base-command.js'
+import { RunnerCommand, configFlag, lockedPlatformsFlag, mirrorFlag } from '../../base-command.js'
 import { writeOut } from '../../output.js'
 import { createRuntime } from '../../runtime.js'
 
@@ -13,7 +13,7 @@ export default class FeaturesVendor extends RunnerCommand {
   static flags = {
     output: Flags.string({ char: 'o', description: 'The bundle file to write.', required: true }),
     config: configFlag,
-    platform: Flags.string({ description: 'all (every platform in the lock), or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl, windows-x64, windows-arm64.', default: 'all' }),
+    platform: lockedPlatformsFlag,
     mirror: mirrorFlag,
     registry: Flags.string({ description: 'npm registry the locked third-party plugins\' tarballs are fetched from (each must match the lock\'s integrity).', env: 'npm_config_registry', default: 'https://registry.npmjs.org/' }),
   }

@@ -1,8 +1,8 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { resolve } from 'node:path'
 import { parseMirrorFlags } from '@runner-features/core'
 import { buildMirror, parsePlatforms, type MirrorManifest } from '@runner-features/engine'
-import { RunnerCommand, configFlag, mirrorFlag } from '../../../base-command.js'
+import { RunnerCommand, configFlag, lockedPlatformsFlag, mirrorFlag } from '../../../base-command.js'
 import { writeOut } from '../../../output.js'
 import { createRuntime } from '../../../runtime.js'
 
@@ -13,7 +13,7 @@ export default class FeaturesMirrorBuild extends RunnerCommand {
   static args = { dir: Args.string({ description: 'Directory to write (created; existing files are replaced).', required: true }) }
   static flags = {
     config: configFlag,
-    platform: Flags.string({ description: 'all (every platform in the lock), or a comma-separated list of linux-x64, linux-arm64, linux-x64-musl, linux-arm64-musl, windows-x64, windows-arm64.', default: 'all' }),
+    platform: lockedPlatformsFlag,
     mirror: mirrorFlag,
   }
 
